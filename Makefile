@@ -1,0 +1,55 @@
+# Parley: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Where the services pass of the suite finds PostgreSQL and Redis.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run install migrate test test-embedded test-services lint format bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py seed_demo
+	$(PY) manage.py serve --host $(HOST) --port $(PORT)
+
+# The suite runs twice: on the embedded default (SQLite, in-memory layer), then on
+# PostgreSQL + Redis with the integration tests. Browser tests run in the first pass.
+test: test-embedded test-services
+
+test-embedded: install
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m "not integration and not postgres"
+
+test-services: install
+	@if $(PY) -m tests.services_up "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"; then \
+		DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" \
+			$(PY) -m pytest -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL or Redis is not reachable, and CI=true: failing."; exit 1; \
+	else \
+		echo "Skipping the PostgreSQL + Redis pass: services not reachable (see above)."; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

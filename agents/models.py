@@ -1,0 +1,50 @@
+from django.conf import settings
+from django.db import models
+
+from helpdesk.models import Team
+
+
+class AgentProfile(models.Model):
+    """Makes a user a support agent. Users without one cannot use the dashboard."""
+
+    class Status(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    display_name = models.CharField(max_length=120)
+    avatar = models.FileField(upload_to="avatars/", null=True, blank=True)
+    # What the agent chose; whether they are connected is presence, kept in the cache.
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONLINE)
+    max_concurrent_chats = models.PositiveSmallIntegerField(default=5)
+    teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class CannedResponse(models.Model):
+    shortcut = models.SlugField(max_length=40)
+    body = models.TextField()
+    # Null means shared with every agent.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+    )
+
+    class Meta:
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "shortcut"], name="canned_unique_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"

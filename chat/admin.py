@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from helpdesk.admin import TicketAdmin
+from helpdesk.models import Ticket
+
+from .models import Message
+
+
+class MessageInline(admin.TabularInline):
+    """Read-only: messages are written by post_message, never by hand."""
+
+    model = Message
+    fields = ["seq", "sender_type", "sender_name", "body", "internal", "created_at"]
+    readonly_fields = fields
+    ordering = ["seq"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketWithMessagesAdmin(TicketAdmin):
+    inlines = [MessageInline]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "seq", "sender_type", "sender_name", "internal", "created_at"]
+    list_filter = ["sender_type", "internal", "created_at"]
+    search_fields = ["body", "ticket__id", "sender_name"]
+    list_select_related = ["ticket"]
+    readonly_fields = [field.name for field in Message._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting one would leave a hole in the ticket's seq that clients chase.
+        return False

@@ -1,0 +1,144 @@
+"""The widget's REST API: session, tickets, history and sending.
+
+Visitors authenticate with ``Authorization: Visitor <token>``; any other id than
+their own answers 404.
+"""
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from helpdesk.models import Ticket, Visitor
+from helpdesk.services import visitor_touch
+
+from . import events, selectors, services
+from .serializers import (
+    HistoryOutputSerializer,
+    HistoryQuerySerializer,
+    MessageInputSerializer,
+    WidgetSessionInputSerializer,
+)
+from .visitor_auth import (
+    InvalidVisitorToken,
+    IsVisitor,
+    VisitorTokenAuthentication,
+    visitor_from_token,
+    visitor_token,
+)
+
+METADATA_FIELDS = ("page_url", "referrer", "locale", "timezone")
+
+
+def history_response(request: Request, ticket: Ticket, *, include_internal: bool) -> Response:
+    """A page of messages with ``seq > after``, shared by the widget and agent APIs."""
+    query = HistoryQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    messages = selectors.ticket_history(
+        ticket,
+        after=query.validated_data["after"],
+        limit=query.validated_data["limit"],
+        include_internal=include_internal,
+    )
+    return Response(
+        {
+            "ticket": ticket.pk,
+            "last_seq": ticket.last_seq,
+            "messages": [events.message_payload(message) for message in messages],
+        }
+    )
+
+
+def message_created_response(message) -> Response:
+    return Response(
+        {"ticket": message.ticket_id, "message": events.message_payload(message)},
+        status=status.HTTP_201_CREATED,
+    )
+
+
+class VisitorAPIView(APIView):
+    authentication_classes = [VisitorTokenAuthentication]
+    permission_classes = [IsVisitor]
+
+    @property
+    def visitor(self) -> Visitor:
+        return self.request.auth
+
+
+class WidgetSessionView(APIView):
+    """Start or refresh a visitor session. Send the old token to keep the identity;
+    a missing, forged or expired one starts a new visitor."""
+
+    authentication_classes = []
+    permission_classes = []
+    # Wired by helpdesk/urls.py, because chat must not import the agents app.
+    agents_online = None
+
+    @extend_schema(request=WidgetSessionInputSerializer)
+    def post(self, request: Request) -> Response:
+        data = WidgetSessionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        metadata = {key: fields[key] for key in METADATA_FIELDS if fields.get(key)}
+        metadata["user_agent"] = request.headers.get("User-Agent", "")[:500]
+        with transaction.atomic():
+            try:
+                visitor = visitor_from_token(fields.get("token"))
+            except InvalidVisitorToken:
+                visitor = Visitor.objects.create()
+            if visitor.is_blocked:
+                return Response(
+                    {"code": "blocked", "message": "This visitor is blocked."},
+                    status=status.HTTP_403_FORBIDDEN,
+                )
+            visitor = visitor_touch(
+                visitor=visitor,
+                metadata=metadata,
+                name=fields.get("name", ""),
+                email=fields.get("email", ""),
+            )
+        return Response(
+            {
+                "token": visitor_token(visitor),
+                "visitor": {"id": str(visitor.pk), "name": visitor.name, "email": visitor.email},
+                "agents_online": self.agents_online(),
+                "tickets": [
+                    events.visitor_ticket_payload(ticket)
+                    for ticket in selectors.visitor_tickets(visitor)
+                ],
+            }
+        )
+
+
+class WidgetTicketListView(VisitorAPIView):
+    def get(self, request: Request) -> Response:
+        tickets = selectors.visitor_tickets(self.visitor)
+        return Response({"results": [events.visitor_ticket_payload(t) for t in tickets]})
+
+    @extend_schema(request=MessageInputSerializer)
+    def post(self, request: Request) -> Response:
+        """Start a conversation with its first message (idempotent by client_id)."""
+        data = MessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.start_conversation(visitor=self.visitor, **data.validated_data)
+        return message_created_response(message)
+
+
+class WidgetMessagesView(VisitorAPIView):
+    @extend_schema(parameters=[HistoryQuerySerializer], responses=HistoryOutputSerializer)
+    def get(self, request: Request, ticket_id: int) -> Response:
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        return history_response(request, ticket, include_internal=False)
+
+    @extend_schema(request=MessageInputSerializer)
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Send a message: the fallback when a WebSocket can't be had."""
+        data = MessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        message = services.post_message(
+            ticket=ticket, sender=services.Sender.for_visitor(self.visitor), **data.validated_data
+        )
+        return message_created_response(message)

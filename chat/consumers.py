@@ -1,0 +1,290 @@
+"""WebSocket transport for protocol v1: parse a frame, check it, call a service or
+a selector, answer. Business rules live in services."""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+
+from helpdesk.models import Ticket
+from helpdesk.services import visitor_touch
+
+from . import events, selectors, services
+from .visitor_auth import InvalidVisitorToken, visitor_from_token
+
+logger = logging.getLogger("parley.consumers")
+
+# Close codes: the 4xxx range is ours (RFC 6455 leaves it to applications).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_FLOOD = 4429
+
+TYPING_STATES = {"start", "stop"}
+
+
+class FrameError(Exception):
+    """A frame that can't be acted on; answered with an error frame."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class TokenBucket:
+    """Allows ``rate`` frames a second on average and bursts of twice that."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.capacity = rate * 2
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def frame_ticket_id(frame: dict, *, required: bool = True) -> int | None:
+    value = frame.get("ticket")
+    if value is None and not required:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise FrameError("invalid_ticket", "'ticket' must be a ticket id (a positive integer).")
+    return value
+
+
+def frame_seq(frame: dict, field: str) -> int:
+    value = frame.get(field, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FrameError("invalid_seq", f"'{field}' must be a non-negative integer.")
+    return value
+
+
+def frame_typing_state(frame: dict) -> str:
+    state = frame.get("state")
+    if state not in TYPING_STATES:
+        raise FrameError("invalid_state", "'state' must be 'start' or 'stop'.")
+    return state
+
+
+class ProtocolConsumer(AsyncJsonWebsocketConsumer):
+    """What both sockets share: hello deadline, frame checks, flood control,
+    error frames, group bookkeeping and forwarding of broadcast events."""
+
+    # Frame type -> coroutine method name, for frames allowed after hello.
+    frame_handlers: dict[str, str] = {}
+
+    async def connect(self):
+        self.authenticated = False
+        self.joined_groups: set[str] = set()
+        self.bucket = TokenBucket(settings.PARLEY["FRAME_RATE"])
+        await self.accept()
+        self.hello_deadline = asyncio.get_running_loop().call_later(
+            settings.PARLEY["HELLO_TIMEOUT"], self.close_if_anonymous
+        )
+
+    def close_if_anonymous(self) -> None:
+        if not self.authenticated:
+            self.hello_close = asyncio.ensure_future(self.close(code=CLOSE_UNAUTHENTICATED))
+
+    async def disconnect(self, code):
+        self.hello_deadline.cancel()
+        for group in list(self.joined_groups):
+            await self.leave(group)
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined_groups.add(group)
+
+    async def leave(self, group: str) -> None:
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined_groups.discard(group)
+
+    async def send_error(self, code: str, message: str, client_id: object = None) -> None:
+        client_id = client_id if isinstance(client_id, str) else None
+        await self.send_json(events.error(code=code, message=message, client_id=client_id))
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not self.bucket.take():
+            await self.close(code=CLOSE_FLOOD)
+            return
+        if text_data is None:
+            await self.send_error("binary_not_supported", "Send JSON text frames.")
+            return
+        if len(text_data) > settings.PARLEY["FRAME_MAX_BYTES"]:
+            await self.send_error("frame_too_large", "The frame is larger than the server accepts.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.send_error("malformed_json", "The frame is not valid JSON.")
+            return
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.send_error("invalid_frame", "A frame is a JSON object with a 'type'.")
+            return
+        await self.dispatch_frame(frame)
+
+    async def dispatch_frame(self, frame: dict) -> None:
+        frame_type = frame["type"]
+        client_id = frame.get("client_id")
+        if frame_type == "hello":
+            handler = self.on_hello  # each socket authenticates its own way
+        elif not self.authenticated:
+            await self.send_error("hello_required", "Send 'hello' first.")
+            return
+        elif frame_type == "ping":
+            handler = self.on_ping
+        elif frame_type in self.frame_handlers:
+            handler = getattr(self, self.frame_handlers[frame_type])
+        else:
+            await self.send_error("unknown_type", f"Unknown frame type {frame_type[:40]!r}.")
+            return
+        try:
+            await handler(frame)
+        except FrameError as exc:
+            await self.send_error(exc.code, exc.message, client_id)
+        except ValidationError as exc:
+            await self.send_error(exc.code or "invalid", " ".join(exc.messages), client_id)
+        except (ObjectDoesNotExist, PermissionDenied):
+            # Other people's ids look exactly like ids that don't exist.
+            await self.send_error("not_found", "No such ticket.", client_id)
+        except Exception:
+            logger.exception("Error handling %r frame", frame_type)
+            await self.send_error(
+                "server_error", "The server failed to handle this frame.", client_id
+            )
+
+    async def on_ping(self, frame: dict) -> None:
+        await self.send_json(events.pong())
+
+    async def parley_event(self, message: dict) -> None:
+        """Group broadcasts (``events.LAYER_MESSAGE_TYPE``) go out unchanged."""
+        await self.send_json(message["event"])
+
+    async def send_replay(self, messages) -> None:
+        for message in messages:
+            await self.send_json(events.message_new(message))
+
+
+class VisitorConsumer(ProtocolConsumer):
+    """``/ws/widget/``: one visitor, possibly in several tabs."""
+
+    frame_handlers = {
+        "message.send": "on_message_send",
+        "typing": "on_typing",
+        "seen": "on_seen",
+    }
+    # Wired by helpdesk/asgi.py, because chat must not import the agents app.
+    agents_online: Callable[[], bool] | None = None
+
+    async def on_hello(self, frame: dict) -> None:
+        if self.authenticated:
+            raise FrameError("already_authenticated", "'hello' was already accepted.")
+        try:
+            visitor = await database_sync_to_async(visitor_from_token)(frame.get("token"))
+        except InvalidVisitorToken:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if visitor.is_blocked:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        resume = frame.get("resume") or {}
+        if not isinstance(resume, dict):
+            raise FrameError("invalid_resume", "'resume' maps ticket ids to the last seq seen.")
+        self.visitor = visitor
+        self.authenticated = True
+        # Join before replaying: a message posted in between is then both replayed
+        # and broadcast, and the client drops the copy by seq. The other order loses it.
+        await self.join(events.visitor_group(visitor.pk))
+        await self.join(events.VISITORS_GROUP)
+        tickets = await self.visitor_welcome_tickets()
+        await self.send_json(
+            events.welcome(
+                you={"type": "visitor", "id": str(visitor.pk), "name": visitor.name},
+                tickets=[events.visitor_ticket_payload(ticket) for ticket in tickets],
+                agents_online=await database_sync_to_async(self.agents_online)(),
+            )
+        )
+        for ticket_key, after in resume.items():
+            await self.replay(ticket_key, after)
+
+    @database_sync_to_async
+    def visitor_welcome_tickets(self) -> list[Ticket]:
+        visitor_touch(visitor=self.visitor)
+        return list(selectors.visitor_tickets(self.visitor))
+
+    async def replay(self, ticket_key: str, after: object) -> None:
+        try:
+            ticket_id = int(ticket_key)
+        except ValueError:
+            ticket_id = 0
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise FrameError("invalid_resume", "'resume' maps ticket ids to the last seq seen.")
+        limit = settings.PARLEY["REPLAY_LIMIT"]
+        try:
+            messages = await self.history(ticket_id, after, limit + 1)
+        except Ticket.DoesNotExist:
+            await self.send_error("not_found", f"No such ticket: {ticket_key[:20]}.")
+            return
+        if len(messages) > limit:
+            await self.send_json(events.resync(ticket_id=ticket_id, reason="too_far_behind"))
+            return
+        await self.send_replay(messages)
+
+    @database_sync_to_async
+    def history(self, ticket_id: int, after: int, limit: int):
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        return selectors.ticket_history(ticket, after=after, limit=limit, include_internal=False)
+
+    async def on_message_send(self, frame: dict) -> None:
+        ticket_id = frame_ticket_id(frame, required=False)
+        message = await self.post(ticket_id, frame.get("body"), frame.get("client_id"))
+        await self.send_json(events.message_ack(message))
+
+    @database_sync_to_async
+    def post(self, ticket_id: int | None, body: object, client_id: object):
+        if ticket_id is None:
+            return services.start_conversation(visitor=self.visitor, body=body, client_id=client_id)
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        return services.post_message(
+            ticket=ticket,
+            sender=services.Sender.for_visitor(self.visitor),
+            body=body,
+            client_id=client_id,
+        )
+
+    async def on_typing(self, frame: dict) -> None:
+        ticket_id = frame_ticket_id(frame)
+        state = frame_typing_state(frame)
+        await database_sync_to_async(selectors.visitor_ticket)(self.visitor, ticket_id)
+        event = events.typing(
+            ticket_id=ticket_id,
+            sender_type="visitor",
+            name=self.visitor.display_name,
+            state=state,
+            user_id=None,
+        )
+        await self.channel_layer.group_send(
+            events.ticket_group(ticket_id), events.layer_message(event)
+        )
+
+    async def on_seen(self, frame: dict) -> None:
+        ticket_id = frame_ticket_id(frame)
+        seq = frame_seq(frame, "seq")
+        await database_sync_to_async(self.mark_seen)(ticket_id, seq)
+
+    def mark_seen(self, ticket_id: int, seq: int) -> None:
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        services.mark_seen(ticket=ticket, side="visitor", seq=seq)

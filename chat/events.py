@@ -1,0 +1,188 @@
+"""Every frame the server sends, and where it is sent.
+
+Each builder returns a JSON-ready dict. ``SERVER_EVENTS`` is the registry that
+docs/protocol.md describes and the tests check payloads against; consumers and
+services build frames only through these functions.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from helpdesk.models import Ticket
+
+from .models import Message
+
+PROTOCOL_VERSION = 1
+
+# Channel-layer groups. Internal notes go only to ticket groups, which only agents
+# join; visitors join their own visitor group and nothing else.
+AGENTS_GROUP = "agents"
+VISITORS_GROUP = "visitors"  # every visitor socket: only agent availability goes here
+
+
+def ticket_group(ticket_id: int) -> str:
+    return f"ticket-{ticket_id}"
+
+
+def visitor_group(visitor_id: Any) -> str:
+    return f"visitor-{visitor_id}"
+
+
+# --- payload pieces -------------------------------------------------------------------
+
+
+def message_payload(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "seq": message.seq,
+        "sender": {"type": message.sender_type, "name": message.sender_name},
+        "body": message.body,
+        "internal": message.internal,
+        "created_at": message.created_at.isoformat(),
+        "client_id": message.client_id,
+    }
+
+
+def ticket_payload(ticket: Ticket) -> dict:
+    """What an inbox row or a widget ticket list needs. Expects ``visitor`` loaded."""
+    return {
+        "id": ticket.pk,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "assignee": ticket.assignee_id,
+        "visitor": {"id": str(ticket.visitor_id), "name": ticket.visitor.display_name},
+        "last_seq": ticket.last_seq,
+        "visitor_seen_seq": ticket.visitor_seen_seq,
+        "agent_seen_seq": ticket.agent_seen_seq,
+        "created_at": ticket.created_at.isoformat(),
+        "last_message_at": ticket.last_message_at.isoformat() if ticket.last_message_at else None,
+    }
+
+
+def visitor_ticket_payload(ticket: Ticket) -> dict:
+    """The part of a ticket a visitor may see about their own conversation."""
+    return {
+        "id": ticket.pk,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "last_seq": ticket.last_seq,
+        "agent_seen_seq": ticket.agent_seen_seq,
+        "created_at": ticket.created_at.isoformat(),
+    }
+
+
+# --- server -> client frames -------------------------------------------------------------
+
+
+def welcome(*, you: dict, tickets: list[dict], agents_online: bool) -> dict:
+    return {
+        "type": "welcome",
+        "protocol": PROTOCOL_VERSION,
+        "you": you,
+        "tickets": tickets,
+        "agents_online": agents_online,
+    }
+
+
+def message_ack(message: Message) -> dict:
+    return {
+        "type": "message.ack",
+        "client_id": message.client_id,
+        "ticket": message.ticket_id,
+        "seq": message.seq,
+        "id": message.pk,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def message_new(message: Message) -> dict:
+    return {"type": "message.new", "ticket": message.ticket_id, "message": message_payload(message)}
+
+
+def subscribed(ticket: Ticket) -> dict:
+    return {"type": "subscribed", "ticket": ticket.pk, "last_seq": ticket.last_seq}
+
+
+def ticket_updated(ticket: Ticket) -> dict:
+    return {"type": "ticket.updated", "ticket": ticket_payload(ticket)}
+
+
+def typing(*, ticket_id: int, sender_type: str, name: str, state: str, user_id: int | None) -> dict:
+    return {
+        "type": "typing",
+        "ticket": ticket_id,
+        "sender": {"type": sender_type, "name": name, "user": user_id},
+        "state": state,
+    }
+
+
+def seen(*, ticket_id: int, side: str, seq: int) -> dict:
+    return {"type": "seen", "ticket": ticket_id, "side": side, "seq": seq}
+
+
+def presence(*, agents_online: bool, agents: list[dict] | None = None) -> dict:
+    frame = {"type": "presence", "agents_online": agents_online}
+    if agents is not None:
+        frame["agents"] = agents
+    return frame
+
+
+def resync(*, ticket_id: int, reason: str) -> dict:
+    return {"type": "resync", "ticket": ticket_id, "reason": reason}
+
+
+def error(*, code: str, message: str, client_id: str | None = None) -> dict:
+    frame = {"type": "error", "code": code, "message": message}
+    if client_id is not None:
+        frame["client_id"] = client_id
+    return frame
+
+
+def pong() -> dict:
+    return {"type": "pong"}
+
+
+SERVER_EVENTS = {
+    "welcome": welcome,
+    "message.ack": message_ack,
+    "message.new": message_new,
+    "subscribed": subscribed,
+    "ticket.updated": ticket_updated,
+    "typing": typing,
+    "seen": seen,
+    "presence": presence,
+    "resync": resync,
+    "error": error,
+    "pong": pong,
+}
+
+
+# --- sending ---------------------------------------------------------------------------
+
+# Consumers receive group messages through their ``parley_event`` handler, which
+# forwards the frame as it is.
+LAYER_MESSAGE_TYPE = "parley.event"
+
+
+def layer_message(event: dict) -> dict:
+    return {"type": LAYER_MESSAGE_TYPE, "event": event}
+
+
+def broadcast(groups: Iterable[str], event: dict) -> None:
+    """Send now, from sync code. Used for ephemeral events that have no row."""
+    layer = get_channel_layer()
+    for group in groups:
+        async_to_sync(layer.group_send)(group, layer_message(event))
+
+
+def broadcast_on_commit(groups: Iterable[str], event: dict) -> None:
+    """Send once the surrounding transaction commits, so nobody hears of a row
+    that was rolled back."""
+    groups = list(groups)
+    transaction.on_commit(lambda: broadcast(groups, event))

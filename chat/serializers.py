@@ -1,0 +1,44 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from .services import CLIENT_ID_MAX_LENGTH
+
+HISTORY_PAGE_MAX = 500
+
+
+class HistoryQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(min_value=0, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=HISTORY_PAGE_MAX, default=100)
+
+
+class MessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=settings.PARLEY["MESSAGE_MAX_LENGTH"])
+    client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False)
+
+
+class WidgetSessionInputSerializer(serializers.Serializer):
+    token = serializers.CharField(required=False, allow_blank=True, max_length=512)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    page_url = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    referrer = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    locale = serializers.CharField(required=False, allow_blank=True, max_length=35)
+    timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    """Documents the shape built by ``chat.events.message_payload``."""
+
+    id = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    sender = serializers.DictField()
+    body = serializers.CharField()
+    internal = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    client_id = serializers.CharField(allow_null=True)
+
+
+class HistoryOutputSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField()
+    last_seq = serializers.IntegerField()
+    messages = MessageOutputSerializer(many=True)

@@ -1,0 +1,168 @@
+"""Writes of the conversation layer. ``post_message`` is the only code that
+creates a Message: every transport (sockets, REST, API, bots) calls it."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from helpdesk.models import Ticket, Visitor
+from helpdesk.services import ticket_open
+
+from . import events
+from .models import Message
+
+CLIENT_ID_MAX_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who writes a message, as the write path needs to know them."""
+
+    type: str
+    name: str = ""
+    user: AbstractBaseUser | None = None
+
+    @classmethod
+    def for_visitor(cls, visitor: Visitor) -> "Sender":
+        return cls(type=Message.SenderType.VISITOR, name=visitor.display_name)
+
+    @classmethod
+    def for_agent(cls, user: AbstractBaseUser, name: str) -> "Sender":
+        return cls(type=Message.SenderType.AGENT, name=name, user=user)
+
+
+def clean_body(body: object) -> str:
+    if not isinstance(body, str):
+        raise ValidationError("The message body must be text.", code="invalid_body")
+    body = body.strip()
+    if not body:
+        raise ValidationError("The message is empty.", code="empty_body")
+    limit = settings.PARLEY["MESSAGE_MAX_LENGTH"]
+    if len(body) > limit:
+        raise ValidationError(
+            f"The message is longer than {limit} characters.", code="body_too_long"
+        )
+    return body
+
+
+def clean_client_id(client_id: object) -> str | None:
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX_LENGTH:
+        raise ValidationError(
+            f"client_id must be a string of 1 to {CLIENT_ID_MAX_LENGTH} characters.",
+            code="invalid_client_id",
+        )
+    return client_id
+
+
+def _status_after(ticket: Ticket, sender: Sender, internal: bool) -> str:
+    if internal:
+        return ticket.status
+    if sender.type == Message.SenderType.VISITOR and ticket.status in {
+        Ticket.Status.PENDING,
+        Ticket.Status.RESOLVED,
+    }:
+        return Ticket.Status.OPEN
+    if sender.type == Message.SenderType.AGENT and ticket.status == Ticket.Status.NEW:
+        return Ticket.Status.OPEN
+    return ticket.status
+
+
+@transaction.atomic
+def post_message(
+    *,
+    ticket: Ticket,
+    sender: Sender,
+    body: str,
+    client_id: str | None = None,
+    internal: bool = False,
+) -> Message:
+    """Store a message with the ticket's next ``seq`` and broadcast it on commit.
+
+    A ``client_id`` already stored on this ticket returns that message unchanged,
+    so a client may resend until it sees an ack.
+    """
+    body = clean_body(body)
+    client_id = clean_client_id(client_id)
+    if internal and sender.type != Message.SenderType.AGENT:
+        raise ValidationError("Only agents can write internal notes.", code="forbidden_internal")
+
+    # The row lock serialises writers per ticket: seq has no gaps, and a duplicate
+    # client_id sent concurrently finds the first copy once the lock is released.
+    ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
+    if client_id is not None:
+        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    if ticket.is_closed:
+        raise ValidationError("This conversation is closed.", code="ticket_closed")
+
+    now = timezone.now()
+    ticket.last_seq += 1
+    ticket.last_message_at = now
+    ticket.status = _status_after(ticket, sender, internal)
+    update_fields = ["last_seq", "last_message_at", "status", "updated_at"]
+    if sender.type == Message.SenderType.AGENT and not internal and not ticket.first_response_at:
+        ticket.first_response_at = now
+        update_fields.append("first_response_at")
+    ticket.save(update_fields=update_fields)
+
+    message = Message.objects.create(
+        ticket=ticket,
+        seq=ticket.last_seq,
+        sender_type=sender.type,
+        sender_user=sender.user,
+        sender_name=sender.name,
+        body=body,
+        internal=internal,
+        client_id=client_id,
+    )
+
+    groups = [events.ticket_group(ticket.pk)]
+    if not internal:
+        groups.append(events.visitor_group(ticket.visitor_id))
+    events.broadcast_on_commit(groups, events.message_new(message))
+    events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
+    return message
+
+
+@transaction.atomic
+def start_conversation(*, visitor: Visitor, body: str, client_id: str | None = None) -> Message:
+    """Open a chat ticket with the visitor's first message.
+
+    Retrying with the same ``client_id`` returns the first message instead of
+    opening a second ticket.
+    """
+    body = clean_body(body)
+    client_id = clean_client_id(client_id)
+    # Lock the visitor so two tabs retrying the same first message open one ticket.
+    visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
+    if client_id is not None:
+        existing = Message.objects.filter(ticket__visitor=visitor, client_id=client_id).first()
+        if existing is not None:
+            return existing
+    ticket = ticket_open(visitor=visitor, channel=Ticket.Channel.CHAT, subject=body[:80])
+    return post_message(
+        ticket=ticket, sender=Sender.for_visitor(visitor), body=body, client_id=client_id
+    )
+
+
+def mark_seen(*, ticket: Ticket, side: str, seq: int) -> int:
+    """Record that ``side`` ("visitor" or "agent") has read up to ``seq``.
+
+    Returns the stored value, which never moves backwards and never passes
+    ``last_seq``.
+    """
+    field = {"visitor": "visitor_seen_seq", "agent": "agent_seen_seq"}[side]
+    seq = max(0, min(int(seq), ticket.last_seq))
+    Ticket.objects.filter(pk=ticket.pk).update(**{field: Greatest(field, seq)})
+    stored = Ticket.objects.values_list(field, flat=True).get(pk=ticket.pk)
+    groups = [events.ticket_group(ticket.pk), events.visitor_group(ticket.visitor_id)]
+    events.broadcast_on_commit(groups, events.seen(ticket_id=ticket.pk, side=side, seq=stored))
+    return stored

@@ -1,0 +1,68 @@
+"""Visitor identity: a signed, expiring token sent in a header, never a cookie.
+
+The widget lives on other people's sites, so a cookie would be either blocked or
+a cross-site request forgery risk; a header token is neither.
+"""
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core import signing
+from rest_framework import authentication, exceptions, permissions
+
+from helpdesk.models import Visitor
+
+TOKEN_SALT = "parley.visitor-token"  # noqa: S105 - a namespace, not a secret
+AUTH_SCHEME = "Visitor"
+
+
+class InvalidVisitorToken(Exception):
+    pass
+
+
+def visitor_token(visitor: Visitor) -> str:
+    return signing.dumps({"v": str(visitor.pk)}, salt=TOKEN_SALT)
+
+
+def visitor_from_token(token: object) -> Visitor:
+    """The visitor a token names. Forged, expired or unknown tokens raise
+    ``InvalidVisitorToken``; blocked visitors are returned and refused by callers."""
+    if not isinstance(token, str) or not token or len(token) > 512:
+        raise InvalidVisitorToken("missing or malformed token")
+    try:
+        data = signing.loads(
+            token, salt=TOKEN_SALT, max_age=settings.PARLEY["VISITOR_TOKEN_MAX_AGE"]
+        )
+    except signing.SignatureExpired as exc:
+        raise InvalidVisitorToken("token expired") from exc
+    except signing.BadSignature as exc:
+        raise InvalidVisitorToken("bad signature") from exc
+    try:
+        return Visitor.objects.get(pk=data["v"])
+    except (Visitor.DoesNotExist, KeyError, TypeError, ValueError) as exc:
+        raise InvalidVisitorToken("unknown visitor") from exc
+
+
+class VisitorTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Visitor <token>``. Sets ``request.auth`` to the Visitor."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].decode().lower() != AUTH_SCHEME.lower():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed visitor token header.")
+        try:
+            visitor = visitor_from_token(header[1].decode())
+        except (InvalidVisitorToken, UnicodeDecodeError) as exc:
+            raise exceptions.AuthenticationFailed("Invalid or expired visitor token.") from exc
+        if visitor.is_blocked:
+            raise exceptions.PermissionDenied("This visitor is blocked.")
+        return AnonymousUser(), visitor
+
+    def authenticate_header(self, request):
+        return AUTH_SCHEME
+
+
+class IsVisitor(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return isinstance(request.auth, Visitor)

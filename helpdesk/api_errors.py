@@ -1,0 +1,34 @@
+"""One error shape for the whole API: ``{"code": ..., "message": ...}``, plus
+``fields`` for per-field problems. The sockets use the same codes."""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        # Services raise Django's ValidationError with a code: the client's mistake.
+        return Response(
+            {"code": exc.code or "invalid", "message": " ".join(exc.messages)},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404 | ObjectDoesNotExist | PermissionDenied):
+        # Objects you may not see look exactly like objects that don't exist.
+        exc = exceptions.NotFound("Not found.")
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "code": "invalid",
+            "message": "Some fields are not valid.",
+            "fields": response.data,
+        }
+    else:
+        response.data = {"code": exc.get_codes(), "message": str(exc.detail)}
+    return response

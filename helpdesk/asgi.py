@@ -1,0 +1,37 @@
+"""ASGI entry point: HTTP through Django, WebSockets through the consumers.
+
+This module and urls.py are where the apps are wired together.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+# Django must be set up before anything imports models.
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from agents.consumers import AgentConsumer  # noqa: E402
+from agents.presence import agents_online  # noqa: E402
+from chat.consumers import VisitorConsumer  # noqa: E402
+
+websocket_urlpatterns = [
+    # The widget runs on any site and authenticates with a header-free token in
+    # its hello frame, never a cookie, so a foreign Origin gains nothing here.
+    path("ws/widget/", VisitorConsumer.as_asgi(agents_online=agents_online)),
+    # The dashboard authenticates with the session cookie, so only our own
+    # origins may open it (cross-site WebSocket hijacking).
+    path("ws/agent/", AllowedHostsOriginValidator(AuthMiddlewareStack(AgentConsumer.as_asgi()))),
+]
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": URLRouter(websocket_urlpatterns),
+    }
+)

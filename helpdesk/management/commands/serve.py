@@ -1,0 +1,52 @@
+"""Run daphne and a Celery worker (with beat) together; Ctrl-C stops both."""
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+ASGI_APP = "helpdesk.asgi:application"
+CELERY_ARGS = ["--beat", "--loglevel", "INFO", "--concurrency", "2"]
+
+
+class Command(BaseCommand):
+    help = "Serve Parley with daphne plus a Celery worker and beat, and stop them together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+
+    def handle(self, *args, host: str, port: str, **options):
+        commands = {
+            "daphne": [sys.executable, "-m", "daphne", "-b", host, "-p", port, ASGI_APP],
+            "celery": [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", *CELERY_ARGS],
+        }
+        processes = {name: subprocess.Popen(argv) for name, argv in commands.items()}  # noqa: S603
+        self.stdout.write(f"Parley on http://{host}:{port}/  (agents: /agent/, admin: /admin/)")
+
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping:
+                exited = [name for name, proc in processes.items() if proc.poll() is not None]
+                if exited:
+                    self.stderr.write(f"{', '.join(exited)} exited; stopping the rest.")
+                    break
+                time.sleep(0.5)
+        finally:
+            for proc in processes.values():
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in processes.values():
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()

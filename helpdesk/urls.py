@@ -1,0 +1,38 @@
+"""URL configuration: the one place, with asgi.py, that wires the apps together."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from agents import api as agent_api
+from agents import views as agent_views
+from agents.presence import agents_online
+from chat import api as widget_api
+
+from . import views
+
+widget_patterns = [
+    path("session/", widget_api.WidgetSessionView.as_view(agents_online=agents_online)),
+    path("tickets/", widget_api.WidgetTicketListView.as_view()),
+    path("tickets/<int:ticket_id>/messages/", widget_api.WidgetMessagesView.as_view()),
+]
+
+agent_patterns = [
+    path("tickets/", agent_api.TicketListView.as_view()),
+    path("tickets/<int:ticket_id>/", agent_api.TicketDetailView.as_view()),
+    path("tickets/<int:ticket_id>/messages/", agent_api.TicketMessagesView.as_view()),
+    path("agents/", agent_api.AgentListView.as_view()),
+]
+
+agents_ui_patterns = ([path("", agent_views.dashboard, name="dashboard")], "agents")
+
+urlpatterns = [
+    path("", views.demo_site, name="demo"),
+    path("agent/", include(agents_ui_patterns)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/widget/", include(widget_patterns)),
+    path("api/agent/", include(agent_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
