@@ -186,8 +186,11 @@ class VisitorConsumer(ProtocolConsumer):
         "typing": "on_typing",
         "seen": "on_seen",
     }
-    # Wired by helpdesk/asgi.py, because chat must not import the agents app.
-    agents_online: Callable[[], bool] | None = None
+
+    def __init__(self, *args, agents_online: Callable[[], bool], **kwargs):
+        # Passed in by helpdesk/asgi.py, because chat must not import the agents app.
+        super().__init__(*args, **kwargs)
+        self.agents_online = agents_online
 
     async def on_hello(self, frame: dict) -> None:
         if self.authenticated:

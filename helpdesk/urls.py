@@ -28,6 +28,7 @@ agents_ui_patterns = ([path("", agent_views.dashboard, name="dashboard")], "agen
 
 urlpatterns = [
     path("", views.demo_site, name="demo"),
+    path("healthz/", views.health, name="health"),
     path("agent/", include(agents_ui_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,80 @@
+"""post_message under real concurrency: threads with their own PostgreSQL
+connections racing on one ticket."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from chat.models import Message
+from chat.services import Sender, post_message
+from helpdesk.models import Ticket
+
+from ..conftest import skip_or_fail
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 8
+MESSAGES_PER_THREAD = 15
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        skip_or_fail("row locks are only meaningful on PostgreSQL: set DATABASE_URL")
+
+
+def run_in_threads(target, count: int) -> list[BaseException]:
+    """Start ``count`` threads together; returns what they raised."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def worker(index: int) -> None:
+        try:
+            barrier.wait()
+            target(index)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+def test_concurrent_senders_get_unique_gap_free_seqs(visitor_ann):
+    ticket = Ticket.objects.create(visitor=visitor_ann)
+    sender = Sender.for_visitor(visitor_ann)
+
+    def send_many(index: int) -> None:
+        for n in range(MESSAGES_PER_THREAD):
+            post_message(
+                ticket=ticket, sender=sender, body=f"{index}-{n}", client_id=f"{index}-{n}"
+            )
+
+    assert run_in_threads(send_many, THREADS) == []
+    total = THREADS * MESSAGES_PER_THREAD
+    seqs = list(Message.objects.filter(ticket=ticket).order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, total + 1))
+    ticket.refresh_from_db()
+    assert ticket.last_seq == total
+
+
+def test_the_same_client_id_sent_concurrently_is_stored_once(visitor_ann):
+    ticket = Ticket.objects.create(visitor=visitor_ann)
+    sender = Sender.for_visitor(visitor_ann)
+    stored_ids = []
+
+    def send_same(index: int) -> None:
+        message = post_message(ticket=ticket, sender=sender, body="only once", client_id="dup")
+        stored_ids.append(message.pk)
+
+    assert run_in_threads(send_same, THREADS) == []
+    assert Message.objects.filter(ticket=ticket).count() == 1
+    assert len(set(stored_ids)) == 1
+    ticket.refresh_from_db()
+    assert ticket.last_seq == 1

@@ -1,0 +1,195 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from chat import events
+from chat.models import Message
+from chat.services import Sender, mark_seen, post_message, start_conversation
+from helpdesk.models import Ticket
+
+
+def visitor_says(ticket, body, client_id=None):
+    return post_message(
+        ticket=ticket, sender=Sender.for_visitor(ticket.visitor), body=body, client_id=client_id
+    )
+
+
+def agent_says(ticket, agent, body, *, internal=False, client_id=None):
+    return post_message(
+        ticket=ticket,
+        sender=Sender.for_agent(agent.user, agent.display_name),
+        body=body,
+        internal=internal,
+        client_id=client_id,
+    )
+
+
+def test_messages_are_numbered_from_one_without_gaps(ticket_ann, agent_bob):
+    seqs = [visitor_says(ticket_ann, "hi").seq, agent_says(ticket_ann, agent_bob, "hello").seq]
+    seqs.append(agent_says(ticket_ann, agent_bob, "note", internal=True).seq)
+    assert seqs == [1, 2, 3]
+    ticket_ann.refresh_from_db()
+    assert ticket_ann.last_seq == 3
+
+
+def test_each_ticket_has_its_own_sequence(ticket_ann, ticket_ben):
+    visitor_says(ticket_ann, "one")
+    visitor_says(ticket_ann, "two")
+    assert visitor_says(ticket_ben, "first").seq == 1
+
+
+def test_repeated_client_id_returns_the_stored_message(
+    ticket_ann, broadcasts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = visitor_says(ticket_ann, "hello", client_id="c-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = visitor_says(ticket_ann, "hello (resent)", client_id="c-1")
+    assert again.pk == first.pk
+    assert again.body == "hello"
+    assert Message.objects.filter(ticket=ticket_ann).count() == 1
+    assert [event["type"] for _, event in broadcasts] == ["message.new", "ticket.updated"]
+
+
+def test_same_client_id_on_two_tickets_is_two_messages(ticket_ann, visitor_ann):
+    other = Ticket.objects.create(visitor=visitor_ann)
+    visitor_says(ticket_ann, "a", client_id="same")
+    visitor_says(other, "b", client_id="same")
+    assert Message.objects.filter(client_id="same").count() == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ("", "empty_body"),
+        ("   \n\t ", "empty_body"),
+        ("x" * 5001, "body_too_long"),
+        (None, "invalid_body"),
+        (["list"], "invalid_body"),
+    ],
+)
+def test_bad_bodies_are_refused_and_change_nothing(ticket_ann, body, code):
+    with pytest.raises(ValidationError) as caught:
+        visitor_says(ticket_ann, body)
+    assert caught.value.code == code
+    ticket_ann.refresh_from_db()
+    assert ticket_ann.last_seq == 0
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("client_id", ["", "x" * 65, 42])
+def test_bad_client_ids_are_refused(ticket_ann, client_id):
+    with pytest.raises(ValidationError) as caught:
+        visitor_says(ticket_ann, "hi", client_id=client_id)
+    assert caught.value.code == "invalid_client_id"
+
+
+def test_body_is_stored_as_given_text_with_edges_trimmed(ticket_ann):
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    assert visitor_says(ticket_ann, f"  {hostile}\n").body == hostile
+
+
+def test_visitors_cannot_write_internal_notes(ticket_ann):
+    with pytest.raises(ValidationError) as caught:
+        post_message(
+            ticket=ticket_ann,
+            sender=Sender.for_visitor(ticket_ann.visitor),
+            body="sneaky",
+            internal=True,
+        )
+    assert caught.value.code == "forbidden_internal"
+
+
+def test_a_closed_ticket_refuses_messages(ticket_ann):
+    Ticket.objects.filter(pk=ticket_ann.pk).update(status=Ticket.Status.CLOSED)
+    with pytest.raises(ValidationError) as caught:
+        visitor_says(ticket_ann, "anyone?")
+    assert caught.value.code == "ticket_closed"
+
+
+def test_internal_notes_are_broadcast_to_agents_only(
+    ticket_ann, agent_bob, broadcasts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_says(ticket_ann, agent_bob, "careful with this one", internal=True)
+    groups_by_type = {event["type"]: groups for groups, event in broadcasts}
+    assert groups_by_type["message.new"] == [events.ticket_group(ticket_ann.pk)]
+    assert groups_by_type["ticket.updated"] == [events.AGENTS_GROUP]
+
+
+def test_public_messages_reach_the_visitor_and_the_ticket_watchers(
+    ticket_ann, broadcasts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = visitor_says(ticket_ann, "hello")
+    groups, event = broadcasts[0]
+    assert groups == sorted(
+        [events.ticket_group(ticket_ann.pk), events.visitor_group(ticket_ann.visitor_id)]
+    )
+    assert event == {
+        "type": "message.new",
+        "ticket": ticket_ann.pk,
+        "message": events.message_payload(message),
+    }
+
+
+def test_nothing_is_broadcast_when_the_transaction_rolls_back(
+    ticket_ann, broadcasts, django_capture_on_commit_callbacks
+):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        visitor_says(ticket_ann, "lost")
+        raise RuntimeError
+    assert broadcasts == []
+    assert not Message.objects.exists()
+
+
+def test_first_agent_reply_opens_the_ticket_and_records_first_response(ticket_ann, agent_bob):
+    visitor_says(ticket_ann, "help")
+    agent_says(ticket_ann, agent_bob, "note first", internal=True)
+    ticket_ann.refresh_from_db()
+    assert ticket_ann.status == Ticket.Status.NEW
+    assert ticket_ann.first_response_at is None
+
+    agent_says(ticket_ann, agent_bob, "on it")
+    ticket_ann.refresh_from_db()
+    assert ticket_ann.status == Ticket.Status.OPEN
+    assert ticket_ann.first_response_at is not None
+
+
+def test_a_visitor_writing_again_reopens_a_resolved_ticket(ticket_ann):
+    Ticket.objects.filter(pk=ticket_ann.pk).update(status=Ticket.Status.RESOLVED)
+    visitor_says(ticket_ann, "actually, one more thing")
+    ticket_ann.refresh_from_db()
+    assert ticket_ann.status == Ticket.Status.OPEN
+
+
+def test_start_conversation_retried_opens_one_ticket(visitor_ann):
+    first = start_conversation(visitor=visitor_ann, body="Where is my order?", client_id="c-1")
+    again = start_conversation(visitor=visitor_ann, body="Where is my order?", client_id="c-1")
+    assert again.pk == first.pk
+    assert Ticket.objects.filter(visitor=visitor_ann).count() == 1
+    assert first.ticket.subject == "Where is my order?"
+    assert first.ticket.channel == Ticket.Channel.CHAT
+
+
+def test_start_conversation_refuses_a_bad_body_without_opening_a_ticket(visitor_ann):
+    with pytest.raises(ValidationError):
+        start_conversation(visitor=visitor_ann, body=" ")
+    assert not Ticket.objects.exists()
+
+
+def test_read_receipts_never_move_backwards_or_past_the_end(
+    ticket_ann, broadcasts, django_capture_on_commit_callbacks
+):
+    for body in ["a", "b", "c"]:
+        visitor_says(ticket_ann, body)
+    ticket_ann.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mark_seen(ticket=ticket_ann, side="agent", seq=2) == 2
+        assert mark_seen(ticket=ticket_ann, side="agent", seq=1) == 2
+        assert mark_seen(ticket=ticket_ann, side="agent", seq=99) == 3
+    assert broadcasts[-1][1] == {"type": "seen", "ticket": ticket_ann.pk, "side": "agent", "seq": 3}

@@ -1,0 +1,78 @@
+"""Configuration comes from the environment; each case runs a fresh interpreter."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRINT_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "db": s.DATABASES["default"]["ENGINE"],
+    "layer": s.CHANNEL_LAYERS["default"]["BACKEND"],
+    "cache": s.CACHES["default"]["BACKEND"],
+    "broker": s.CELERY_BROKER_URL,
+    "debug": s.DEBUG,
+    "hosts": s.ALLOWED_HOSTS,
+}))
+"""
+
+
+def run_settings(tmp_path, **env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean |= {"DJANGO_SETTINGS_MODULE": "helpdesk.settings", "PARLEY_VAR_DIR": str(tmp_path)}
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=ROOT,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_embedded_default_needs_no_services(tmp_path):
+    result = run_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "db": "django.db.backends.sqlite3",
+        "layer": "channels.layers.InMemoryChannelLayer",
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "broker": "filesystem://",
+        "debug": True,
+        "hosts": ["127.0.0.1", "localhost"],
+    }
+
+
+def test_database_and_redis_urls_switch_to_the_services(tmp_path):
+    result = run_settings(
+        tmp_path,
+        DATABASE_URL="postgres://parley@db.internal:5432/parley",
+        REDIS_URL="redis://cache.internal:6379/0",
+        ALLOWED_HOSTS="help.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "db": "django.db.backends.postgresql",
+        "layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "cache": "django.core.cache.backends.redis.RedisCache",
+        "broker": "redis://cache.internal:6379/0",
+        "debug": True,
+        "hosts": ["help.example.com"],
+    }
+
+
+def test_with_debug_off_the_development_secret_refuses_to_start(tmp_path):
+    result = run_settings(tmp_path, DEBUG="false")
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development key" in result.stderr
+
+
+def test_with_debug_off_and_a_real_secret_it_starts(tmp_path):
+    result = run_settings(tmp_path, DEBUG="false", SECRET_KEY="a-real-secret-" + "x" * 40)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["debug"] is False
