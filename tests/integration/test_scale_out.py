@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from .conftest import Socket, post_json
+from ..processes import post_json
+from .conftest import Socket
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,122 @@
+"""A real Chromium against real daphne: the app on one origin, a customer's site
+with the widget embedded on another."""
+
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from ..conftest import skip_or_fail
+from ..processes import ROOT, Stack, free_port, process_env
+
+CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+# Hostile on purpose: a customer site whose global CSS would wreck any widget
+# that does not isolate itself.
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Acme Shop</title>
+<style>
+  * {{ font-family: "Comic Sans MS", cursive !important; color: rgb(255, 0, 255) !important; }}
+  button, textarea, div {{ display: inline !important; font-size: 40px !important;
+    background: rgb(0, 255, 0) !important; border: 5px dashed red !important; }}
+</style></head>
+<body>
+  <h1>Acme Shop</h1>
+  <p>Anvils, rockets and other fine products.</p>
+  <script src="{app}/static/widget/parley.js" async></script>
+</body></html>
+"""
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """Parley on the embedded default (SQLite, in-memory layer) in a daphne process."""
+    tmp = tmp_path_factory.mktemp("browser-app")
+    stack = Stack(tmp=tmp, env=process_env(tmp))
+    stack.setup()
+    stack.start_daphne("app")
+    yield stack
+    stack.stop_all()
+
+
+@pytest.fixture(scope="session")
+def host_site(app, tmp_path_factory):
+    """The customer's site: another origin (localhost, another port) than the app."""
+    root = tmp_path_factory.mktemp("host-site")
+    (root / "index.html").write_text(HOST_PAGE.format(app=app.http("app")))
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}/index.html"
+    server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_context(browser):
+    """Separate browser contexts are separate people: no shared storage or cookies."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a screenshot under test-artifacts/<test name>/<name>.png."""
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return take
+
+
+def log_in_agent(context, app, username: str):
+    page = context.new_page()
+    page.goto(app.http("app", "/accounts/login/?next=/agent/"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", "parley-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/agent/")
+    return page

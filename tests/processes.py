@@ -1,0 +1,116 @@
+"""Parley as real processes, for the integration and browser tests."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def process_env(tmp: Path, **settings: str) -> dict:
+    """The environment for a Parley process: this one's, minus any database or
+    Redis choice of the caller's, plus ``settings``."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL"} and not key.startswith("DJANGO_")
+    }
+    return (
+        inherited
+        | {"DJANGO_SETTINGS_MODULE": "helpdesk.settings", "PARLEY_VAR_DIR": str(tmp)}
+        | settings
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not answer in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Stack:
+    """A PostgreSQL database, Redis and the Parley processes that use them."""
+
+    tmp: Path
+    env: dict
+    servers: dict[str, subprocess.Popen] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def setup(self) -> None:
+        """Migrate and seed the demo data (agents ada and grace, two tickets)."""
+        self.manage("migrate", "--noinput", "-v0")
+        self.manage("seed_demo")
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    def start_daphne(self, name: str) -> str:
+        port = self.ports.setdefault(name, free_port())
+        log = self.tmp / f"daphne-{name}.log"
+        self.servers[name] = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+             "helpdesk.asgi:application"],
+            cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_for_http(self.http(name, "/healthz/"), self.servers[name], log)
+        return self.http(name)
+
+    def stop_daphne(self, name: str) -> None:
+        process = self.servers.pop(name)
+        process.terminate()
+        process.wait(timeout=15)
+
+    def http(self, name: str, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def ws(self, name: str, path: str) -> str:
+        return f"ws://127.0.0.1:{self.ports[name]}{path}"
+
+    def agent_token(self, username: str) -> str:
+        output = self.manage("drf_create_token", username)
+        return re.search(r"Generated token (\w+)", output).group(1)
+
+    def stop_all(self) -> None:
+        for name in list(self.servers):
+            self.stop_daphne(name)
+
+
+def post_json(url: str, payload: dict, headers: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
