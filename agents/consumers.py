@@ -2,7 +2,7 @@
 
 from channels.db import database_sync_to_async
 
-from chat import events, selectors, services
+from chat import events, services
 from chat.consumers import (
     CLOSE_FORBIDDEN,
     CLOSE_UNAUTHENTICATED,
@@ -63,7 +63,7 @@ class AgentConsumer(ProtocolConsumer):
                     "status": profile.status,
                 },
                 tickets=[events.ticket_payload(ticket) for ticket in tickets],
-                agents_online=True,
+                agents_online=await database_sync_to_async(presence.agents_online)(),
             )
         )
         if not was_online:
@@ -85,10 +85,7 @@ class AgentConsumer(ProtocolConsumer):
         ticket = await database_sync_to_async(agent_ticket)(ticket_id)
         # Join first, then replay: see VisitorConsumer.on_hello.
         await self.join(events.ticket_group(ticket.pk))
-        messages = await database_sync_to_async(selectors.ticket_history)(
-            ticket, after=after, include_internal=True
-        )
-        await self.send_replay(messages)
+        await self.replay(ticket, after, include_internal=True)
         await self.send_json(events.subscribed(ticket))
 
     async def on_unsubscribe(self, frame: dict) -> None:

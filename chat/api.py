@@ -45,7 +45,7 @@ def history_response(request: Request, ticket: Ticket, *, include_internal: bool
     return Response(
         {
             "ticket": ticket.pk,
-            "last_seq": ticket.last_seq,
+            "last_seq": ticket.last_seq if include_internal else ticket.last_public_seq,
             "messages": [events.message_payload(message) for message in messages],
         }
     )

@@ -26,6 +26,7 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_FLOOD = 4429
 
 TYPING_STATES = {"start", "stop"}
+RESUME_MAX_TICKETS = 50
 
 
 class FrameError(Exception):
@@ -70,6 +71,22 @@ def frame_seq(frame: dict, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise FrameError("invalid_seq", f"'{field}' must be a non-negative integer.")
     return value
+
+
+def parse_resume(resume: object) -> dict[int, int]:
+    """``{"<ticket id>": <last seq held>}`` -> ``{ticket id: seq}``, checked."""
+    problem = FrameError(
+        "invalid_resume",
+        f"'resume' maps up to {RESUME_MAX_TICKETS} ticket ids to the last seq held.",
+    )
+    if not isinstance(resume, dict) or len(resume) > RESUME_MAX_TICKETS:
+        raise problem
+    parsed = {}
+    for key, after in resume.items():
+        if not key.isdigit() or not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise problem
+        parsed[int(key)] = after
+    return parsed
 
 
 def frame_typing_state(frame: dict) -> str:
@@ -173,9 +190,20 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
         """Group broadcasts (``events.LAYER_MESSAGE_TYPE``) go out unchanged."""
         await self.send_json(message["event"])
 
-    async def send_replay(self, messages) -> None:
+    async def replay(self, ticket: Ticket, after: int, *, include_internal: bool) -> None:
+        """Send every message after ``after`` from the database; call it after
+        joining the live group. Too many to replay answers ``resync``."""
+        limit = settings.PARLEY["REPLAY_LIMIT"]
+        messages = await database_sync_to_async(selectors.ticket_history)(
+            ticket, after=after, limit=limit + 1, include_internal=include_internal
+        )
+        if len(messages) > limit:
+            await self.send_json(events.resync(ticket_id=ticket.pk, reason="too_far_behind"))
+            return
+        prev_seq = after
         for message in messages:
-            await self.send_json(events.message_new(message))
+            await self.send_json(events.message_new(message, prev_seq=prev_seq))
+            prev_seq = message.seq
 
 
 class VisitorConsumer(ProtocolConsumer):
@@ -203,9 +231,7 @@ class VisitorConsumer(ProtocolConsumer):
         if visitor.is_blocked:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        resume = frame.get("resume") or {}
-        if not isinstance(resume, dict):
-            raise FrameError("invalid_resume", "'resume' maps ticket ids to the last seq seen.")
+        resume = parse_resume(frame.get("resume") or {})
         self.visitor = visitor
         self.authenticated = True
         # Join before replaying: a message posted in between is then both replayed
@@ -220,36 +246,20 @@ class VisitorConsumer(ProtocolConsumer):
                 agents_online=await database_sync_to_async(self.agents_online)(),
             )
         )
-        for ticket_key, after in resume.items():
-            await self.replay(ticket_key, after)
+        for ticket_id, after in resume.items():
+            try:
+                ticket = await database_sync_to_async(selectors.visitor_ticket)(
+                    self.visitor, ticket_id
+                )
+            except Ticket.DoesNotExist:
+                await self.send_error("not_found", f"No such ticket: {ticket_id}.")
+                continue
+            await self.replay(ticket, after, include_internal=False)
 
     @database_sync_to_async
     def visitor_welcome_tickets(self) -> list[Ticket]:
         visitor_touch(visitor=self.visitor)
         return list(selectors.visitor_tickets(self.visitor))
-
-    async def replay(self, ticket_key: str, after: object) -> None:
-        try:
-            ticket_id = int(ticket_key)
-        except ValueError:
-            ticket_id = 0
-        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
-            raise FrameError("invalid_resume", "'resume' maps ticket ids to the last seq seen.")
-        limit = settings.PARLEY["REPLAY_LIMIT"]
-        try:
-            messages = await self.history(ticket_id, after, limit + 1)
-        except Ticket.DoesNotExist:
-            await self.send_error("not_found", f"No such ticket: {ticket_key[:20]}.")
-            return
-        if len(messages) > limit:
-            await self.send_json(events.resync(ticket_id=ticket_id, reason="too_far_behind"))
-            return
-        await self.send_replay(messages)
-
-    @database_sync_to_async
-    def history(self, ticket_id: int, after: int, limit: int):
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
-        return selectors.ticket_history(ticket, after=after, limit=limit, include_internal=False)
 
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)

@@ -71,7 +71,7 @@ def visitor_ticket_payload(ticket: Ticket) -> dict:
         "id": ticket.pk,
         "subject": ticket.subject,
         "status": ticket.status,
-        "last_seq": ticket.last_seq,
+        "last_seq": ticket.last_public_seq,
         "agent_seen_seq": ticket.agent_seen_seq,
         "created_at": ticket.created_at.isoformat(),
     }
@@ -101,8 +101,16 @@ def message_ack(message: Message) -> dict:
     }
 
 
-def message_new(message: Message) -> dict:
-    return {"type": "message.new", "ticket": message.ticket_id, "message": message_payload(message)}
+def message_new(message: Message, *, prev_seq: int) -> dict:
+    """``prev_seq`` is the seq of the message before this one that the receiver can
+    see; a client holding less than that has missed something and fetches the gap.
+    Visitors skip internal notes, so their ``prev_seq`` may be lower than seq - 1."""
+    return {
+        "type": "message.new",
+        "ticket": message.ticket_id,
+        "prev_seq": prev_seq,
+        "message": message_payload(message),
+    }
 
 
 def subscribed(ticket: Ticket) -> dict:

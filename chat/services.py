@@ -104,10 +104,14 @@ def post_message(
         raise ValidationError("This conversation is closed.", code="ticket_closed")
 
     now = timezone.now()
+    prev_public_seq = ticket.last_public_seq
     ticket.last_seq += 1
     ticket.last_message_at = now
     ticket.status = _status_after(ticket, sender, internal)
     update_fields = ["last_seq", "last_message_at", "status", "updated_at"]
+    if not internal:
+        ticket.last_public_seq = ticket.last_seq
+        update_fields.append("last_public_seq")
     if sender.type == Message.SenderType.AGENT and not internal and not ticket.first_response_at:
         ticket.first_response_at = now
         update_fields.append("first_response_at")
@@ -124,10 +128,14 @@ def post_message(
         client_id=client_id,
     )
 
-    groups = [events.ticket_group(ticket.pk)]
+    events.broadcast_on_commit(
+        [events.ticket_group(ticket.pk)], events.message_new(message, prev_seq=message.seq - 1)
+    )
     if not internal:
-        groups.append(events.visitor_group(ticket.visitor_id))
-    events.broadcast_on_commit(groups, events.message_new(message))
+        events.broadcast_on_commit(
+            [events.visitor_group(ticket.visitor_id)],
+            events.message_new(message, prev_seq=prev_public_seq),
+        )
     events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
     return message
 
@@ -163,6 +171,7 @@ def mark_seen(*, ticket: Ticket, side: str, seq: int) -> int:
     seq = max(0, min(int(seq), ticket.last_seq))
     Ticket.objects.filter(pk=ticket.pk).update(**{field: Greatest(field, seq)})
     stored = Ticket.objects.values_list(field, flat=True).get(pk=ticket.pk)
-    groups = [events.ticket_group(ticket.pk), events.visitor_group(ticket.visitor_id)]
+    # Every agent socket is in AGENTS_GROUP, so inboxes update too.
+    groups = [events.AGENTS_GROUP, events.visitor_group(ticket.visitor_id)]
     events.broadcast_on_commit(groups, events.seen(ticket_id=ticket.pk, side=side, seq=stored))
     return stored

@@ -88,6 +88,9 @@ class Ticket(models.Model):
     channel = models.CharField(max_length=15, choices=Channel.choices, default=Channel.CHAT)
     # The per-ticket message counter. Only chat.services.post_message moves it.
     last_seq = models.PositiveIntegerField(default=0, editable=False)
+    # The seq of the last message a visitor can see (internal notes skipped), so a
+    # visitor is never told about seqs they can't have.
+    last_public_seq = models.PositiveIntegerField(default=0, editable=False)
     # Highest seq each side has reported as read (read receipts).
     visitor_seen_seq = models.PositiveIntegerField(default=0, editable=False)
     agent_seen_seq = models.PositiveIntegerField(default=0, editable=False)

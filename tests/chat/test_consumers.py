@@ -1,5 +1,6 @@
 """The visitor socket, /ws/widget/, through the full ASGI stack."""
 
+import asyncio
 import json
 
 import pytest
@@ -265,23 +266,32 @@ async def test_two_tabs_of_one_visitor_both_see_messages(ticket_ann, agent_bob):
         await tab.disconnect()
 
 
-async def test_visitor_typing_and_seen_reach_the_ticket_watchers(ticket_ann):
+async def listen(layer, channel):
+    # A missing event fails the test instead of hanging the whole run.
+    return (await asyncio.wait_for(layer.receive(channel), timeout=5))["event"]
+
+
+async def test_visitor_typing_reaches_the_ticket_and_seen_reaches_every_agent(ticket_ann):
     from channels.layers import get_channel_layer
 
     from chat import events
 
     layer = get_channel_layer()
-    watcher = await layer.new_channel()
-    await layer.group_add(events.ticket_group(ticket_ann.pk), watcher)
+    ticket_watcher = await layer.new_channel()
+    await layer.group_add(events.ticket_group(ticket_ann.pk), ticket_watcher)
     await say(ticket_ann, "hi")
     socket, _ = await visitor_socket(await token_for(ticket_ann.visitor))
-    await layer.receive(watcher)  # the message.new from say()
+    await listen(layer, ticket_watcher)  # the message.new from say()
 
     await socket.send_json_to({"type": "typing", "ticket": ticket_ann.pk, "state": "start"})
-    typing = (await layer.receive(watcher))["event"]
+    typing = await listen(layer, ticket_watcher)
     assert typing["sender"] == {"type": "visitor", "name": "Ann", "user": None}
+
+    # Read receipts update every agent's inbox, not only those with the ticket open.
+    inbox = await layer.new_channel()
+    await layer.group_add(events.AGENTS_GROUP, inbox)
     await socket.send_json_to({"type": "seen", "ticket": ticket_ann.pk, "seq": 1})
-    seen = (await layer.receive(watcher))["event"]
+    seen = await listen(layer, inbox)
     assert seen == {"type": "seen", "ticket": ticket_ann.pk, "side": "visitor", "seq": 1}
     ticket = await sync_to_async(Ticket.objects.get)(pk=ticket_ann.pk)
     assert ticket.visitor_seen_seq == 1

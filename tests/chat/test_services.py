@@ -48,7 +48,11 @@ def test_repeated_client_id_returns_the_stored_message(
     assert again.pk == first.pk
     assert again.body == "hello"
     assert Message.objects.filter(ticket=ticket_ann).count() == 1
-    assert [event["type"] for _, event in broadcasts] == ["message.new", "ticket.updated"]
+    assert [event["type"] for _, event in broadcasts] == [
+        "message.new",
+        "message.new",
+        "ticket.updated",
+    ]
 
 
 def test_same_client_id_on_two_tickets_is_two_messages(ticket_ann, visitor_ann):
@@ -122,15 +126,37 @@ def test_public_messages_reach_the_visitor_and_the_ticket_watchers(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         message = visitor_says(ticket_ann, "hello")
-    groups, event = broadcasts[0]
-    assert groups == sorted(
-        [events.ticket_group(ticket_ann.pk), events.visitor_group(ticket_ann.visitor_id)]
-    )
-    assert event == {
-        "type": "message.new",
-        "ticket": ticket_ann.pk,
-        "message": events.message_payload(message),
+    payload = events.message_payload(message)
+    frame = {"type": "message.new", "ticket": ticket_ann.pk, "prev_seq": 0, "message": payload}
+    assert broadcasts[:2] == [
+        ([events.ticket_group(ticket_ann.pk)], frame),
+        ([events.visitor_group(ticket_ann.visitor_id)], frame),
+    ]
+
+
+def test_visitors_are_told_the_previous_message_they_can_see(
+    ticket_ann, agent_bob, broadcasts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor_says(ticket_ann, "one")
+        agent_says(ticket_ann, agent_bob, "note", internal=True)
+        agent_says(ticket_ann, agent_bob, "note again", internal=True)
+        agent_says(ticket_ann, agent_bob, "four")
+    prev_seqs = {
+        (groups[0].split("-")[0], event["message"]["seq"]): event["prev_seq"]
+        for groups, event in broadcasts
+        if event["type"] == "message.new"
     }
+    assert prev_seqs == {
+        ("ticket", 1): 0,
+        ("visitor", 1): 0,
+        ("ticket", 2): 1,
+        ("ticket", 3): 2,
+        ("ticket", 4): 3,
+        ("visitor", 4): 1,  # the notes in between are not the visitor's to miss
+    }
+    ticket_ann.refresh_from_db()
+    assert (ticket_ann.last_seq, ticket_ann.last_public_seq) == (4, 4)
 
 
 def test_nothing_is_broadcast_when_the_transaction_rolls_back(
