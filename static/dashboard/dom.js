@@ -1,0 +1,90 @@
+// Small DOM and formatting helpers. Text from visitors and agents only ever goes
+// into the page as text nodes (textContent), never as HTML.
+
+/**
+ * Build an element. `attrs` values go through setAttribute (or are skipped when
+ * null/false); string children become text nodes.
+ *   h("span", {class: "badge", "data-x": 1}, "text", otherNode)
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    el.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** Set an element's text only when it changed (keeps selections and screen readers calm). */
+export function setText(el, text) {
+  const value = text === null || text === undefined ? "" : String(text);
+  if (el.textContent !== value) el.textContent = value;
+}
+
+/** Set or remove an attribute only when it changed. */
+export function setAttr(el, name, value) {
+  if (value === null || value === undefined || value === false) {
+    if (el.hasAttribute(name)) el.removeAttribute(name);
+    return;
+  }
+  const text = value === true ? "" : String(value);
+  if (el.getAttribute(name) !== text) el.setAttribute(name, text);
+}
+
+export const byId = (id) => document.getElementById(id);
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short" });
+const dayFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
+const dayTimeFormat = new Intl.DateTimeFormat(undefined, {
+  day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+});
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+
+function asDate(value) {
+  if (!value) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function sameDay(a, b) {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth()
+    && a.getDate() === b.getDate();
+}
+
+/** A message timestamp in local time: "14:05" today, "12 Mar, 14:05" otherwise. */
+export function messageTime(value) {
+  const date = asDate(value);
+  if (!date) return "";
+  return sameDay(date, new Date()) ? timeFormat.format(date) : dayTimeFormat.format(date);
+}
+
+/** A compact inbox timestamp: "14:05" today, weekday this week, else "12 Mar". */
+export function shortTime(value) {
+  const date = asDate(value);
+  if (!date) return "";
+  const now = new Date();
+  if (sameDay(date, now)) return timeFormat.format(date);
+  if (now - date < 6 * 24 * 3600 * 1000) return weekdayFormat.format(date);
+  return dayFormat.format(date);
+}
+
+/** Full local date and time, for title tooltips and <time> elements. */
+export function fullTime(value) {
+  const date = asDate(value);
+  return date ? fullFormat.format(date) : "";
+}
+
+/** A random client_id; crypto.randomUUID needs a secure context, so fall back. */
+export function newClientId() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
