@@ -50,7 +50,8 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 @dataclass
 class Stack:
-    """A PostgreSQL database, Redis and the Parley processes that use them."""
+    """Parley processes (daphne servers) sharing one configuration: the embedded
+    default for the browser tests, PostgreSQL + Redis for the integration tests."""
 
     tmp: Path
     env: dict
