@@ -72,7 +72,7 @@ def visitor_ticket_payload(ticket: Ticket) -> dict:
         "subject": ticket.subject,
         "status": ticket.status,
         "last_seq": ticket.last_public_seq,
-        "agent_seen_seq": ticket.agent_seen_seq,
+        "agent_seen_seq": min(ticket.agent_seen_seq, ticket.last_public_seq),
         "created_at": ticket.created_at.isoformat(),
     }
 

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Greatest
+from django.db.models import F
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from helpdesk.models import Ticket, Visitor
@@ -164,14 +165,21 @@ def start_conversation(*, visitor: Visitor, body: str, client_id: str | None = N
 def mark_seen(*, ticket: Ticket, side: str, seq: int) -> int:
     """Record that ``side`` ("visitor" or "agent") has read up to ``seq``.
 
-    Returns the stored value, which never moves backwards and never passes
-    ``last_seq``.
+    Returns the stored value, which never moves backwards and never passes the
+    last message that side can see.
     """
     field = {"visitor": "visitor_seen_seq", "agent": "agent_seen_seq"}[side]
-    seq = max(0, min(int(seq), ticket.last_seq))
-    Ticket.objects.filter(pk=ticket.pk).update(**{field: Greatest(field, seq)})
-    stored = Ticket.objects.values_list(field, flat=True).get(pk=ticket.pk)
-    # Every agent socket is in AGENTS_GROUP, so inboxes update too.
-    groups = [events.AGENTS_GROUP, events.visitor_group(ticket.visitor_id)]
-    events.broadcast_on_commit(groups, events.seen(ticket_id=ticket.pk, side=side, seq=stored))
+    ceiling = "last_public_seq" if side == "visitor" else "last_seq"
+    seq = max(0, int(seq))
+    Ticket.objects.filter(pk=ticket.pk).update(**{field: Greatest(field, Least(seq, F(ceiling)))})
+    stored, last_public_seq = Ticket.objects.values_list(field, "last_public_seq").get(pk=ticket.pk)
+    # Every agent socket is in AGENTS_GROUP, so inboxes update too. The visitor is
+    # told no more than their last visible message, so read notes leave no trace.
+    events.broadcast_on_commit(
+        [events.AGENTS_GROUP], events.seen(ticket_id=ticket.pk, side=side, seq=stored)
+    )
+    events.broadcast_on_commit(
+        [events.visitor_group(ticket.visitor_id)],
+        events.seen(ticket_id=ticket.pk, side=side, seq=min(stored, last_public_seq)),
+    )
     return stored

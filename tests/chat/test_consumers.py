@@ -98,6 +98,28 @@ async def test_resume_too_far_behind_asks_the_client_to_resync(ticket_ann, setti
     await socket.disconnect()
 
 
+@pytest.mark.parametrize(
+    "resume",
+    [
+        ["1", 2],
+        {"one": 2},
+        {"1": -1},
+        {"1": True},
+        {"1": "2"},
+        {str(n): 0 for n in range(1, 52)},
+    ],
+)
+async def test_a_bad_resume_is_refused_and_hello_can_be_sent_again(visitor_ann, resume):
+    token = await token_for(visitor_ann)
+    socket = await connect("/ws/widget/", [(b"origin", b"https://shop.example")])
+    await socket.send_json_to({"type": "hello", "token": token, "resume": resume})
+    error = await socket.receive_json_from()
+    assert (error["type"], error["code"]) == ("error", "invalid_resume")
+    await socket.send_json_to({"type": "hello", "token": token, "resume": {}})
+    assert (await socket.receive_json_from())["type"] == "welcome"
+    await socket.disconnect()
+
+
 async def test_a_visitor_never_receives_internal_notes(ticket_ann, agent_bob):
     await say(ticket_ann, "public before", agent=agent_bob)
     await say(ticket_ann, "INTERNAL before", agent=agent_bob, internal=True)
@@ -113,6 +135,8 @@ async def test_a_visitor_never_receives_internal_notes(ticket_ann, agent_bob):
     live = await socket.receive_json_from()
     assert live["message"]["body"] == "public live"
     assert live["message"]["seq"] == 4
+    # The notes' seqs 2 and 3 are not a gap for the visitor: prev_seq says so.
+    assert live["prev_seq"] == 1
     assert await socket.receive_nothing(timeout=0.2)
     await socket.disconnect()
 

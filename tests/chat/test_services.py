@@ -219,3 +219,20 @@ def test_read_receipts_never_move_backwards_or_past_the_end(
         assert mark_seen(ticket=ticket_ann, side="agent", seq=1) == 2
         assert mark_seen(ticket=ticket_ann, side="agent", seq=99) == 3
     assert broadcasts[-1][1] == {"type": "seen", "ticket": ticket_ann.pk, "side": "agent", "seq": 3}
+
+
+def test_an_agent_reading_internal_notes_does_not_reveal_them_to_the_visitor(
+    ticket_ann, agent_bob, broadcasts, django_capture_on_commit_callbacks
+):
+    visitor_says(ticket_ann, "a")
+    agent_says(ticket_ann, agent_bob, "note", internal=True)
+    ticket_ann.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mark_seen(ticket=ticket_ann, side="agent", seq=2) == 2
+    sent = {tuple(groups): event["seq"] for groups, event in broadcasts if event["type"] == "seen"}
+    assert sent == {
+        (events.AGENTS_GROUP,): 2,
+        (events.visitor_group(ticket_ann.visitor_id),): 1,
+    }
+    ticket_ann.refresh_from_db()
+    assert events.visitor_ticket_payload(ticket_ann)["agent_seen_seq"] == 1
