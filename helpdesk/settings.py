@@ -95,6 +95,16 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    # Under ASGI each request and consumer call may run on its own thread, so Django
+    # advises a pool rather than persistent connections. Without one, every message
+    # paid for a new PostgreSQL connection (see docs/benchmarks.md).
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": 2,
+            "max_size": int(os.environ.get("PARLEY_DB_POOL_SIZE", "10")),
+            "timeout": 10,
+        }
+    }
 else:
     DATABASES = {
         "default": {

@@ -13,6 +13,7 @@ django.setup()
 from django.conf import settings as s
 print(json.dumps({
     "db": s.DATABASES["default"]["ENGINE"],
+    "pool": s.DATABASES["default"].get("OPTIONS", {}).get("pool"),
     "layer": s.CHANNEL_LAYERS["default"]["BACKEND"],
     "cache": s.CACHES["default"]["BACKEND"],
     "broker": s.CELERY_BROKER_URL,
@@ -40,6 +41,7 @@ def test_the_embedded_default_needs_no_services(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "db": "django.db.backends.sqlite3",
+        "pool": None,
         "layer": "channels.layers.InMemoryChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "broker": "filesystem://",
@@ -58,6 +60,7 @@ def test_database_and_redis_urls_switch_to_the_services(tmp_path):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "db": "django.db.backends.postgresql",
+        "pool": {"min_size": 2, "max_size": 10, "timeout": 10},
         "layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "cache": "django.core.cache.backends.redis.RedisCache",
         "broker": "redis://cache.internal:6379/0",
