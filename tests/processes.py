@@ -61,7 +61,8 @@ class Stack:
     def setup(self) -> None:
         """Migrate and seed the demo data (agents ada and grace, two tickets)."""
         self.manage("migrate", "--noinput", "-v0")
-        self.manage("seed_demo")
+        # --force: these databases are throwaway, even when a run sets DEBUG off.
+        self.manage("seed_demo", "--force")
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
@@ -89,7 +90,13 @@ class Stack:
     def stop_daphne(self, name: str) -> None:
         process = self.servers.pop(name)
         process.terminate()
-        process.wait(timeout=15)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            # An overloaded daphne may still be draining its backlog; never leave
+            # it running after the test or benchmark that started it.
+            process.kill()
+            process.wait(timeout=15)
 
     def http(self, name: str, path: str = "") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
