@@ -51,5 +51,9 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Starts its own servers on 127.0.0.1 and prints a row for docs/benchmarks.md.
+bench: install
+	$(PY) bench/relay.py
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
