@@ -12,6 +12,7 @@ from chat.consumers import (
     frame_ticket_id,
     frame_typing_state,
 )
+from chat.openings import replay_frames
 
 from . import presence
 from .models import AgentProfile
@@ -85,7 +86,9 @@ class AgentConsumer(ProtocolConsumer):
         ticket = await database_sync_to_async(agent_ticket)(ticket_id)
         # Join first, then replay: see VisitorConsumer.on_hello.
         await self.join(events.ticket_group(ticket.pk))
-        await self.replay(ticket, after, include_internal=True)
+        await self.send_all(
+            await database_sync_to_async(replay_frames)(ticket, after=after, include_internal=True)
+        )
         await self.send_json(events.subscribed(ticket))
 
     async def on_unsubscribe(self, frame: dict) -> None:

@@ -51,7 +51,9 @@ class Room:
     def __init__(self, stack: Stack, server: str):
         self.stack = stack
         self.server = server
-        session = post_json(stack.http(server, "/api/widget/session/"), {"name": "Bench"})
+        session = post_json(
+            stack.http(server, "/api/widget/session/"), {"key": "demo", "name": "Bench"}
+        )
         self.token = session["token"]
         first = post_json(
             stack.http(server, "/api/widget/tickets/"),

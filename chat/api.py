@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.models import Ticket, Visitor
+from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import visitor_touch
 
 from . import events, selectors, services
@@ -19,12 +19,18 @@ from .serializers import (
     HistoryOutputSerializer,
     HistoryQuerySerializer,
     MessageInputSerializer,
+    OfflineMessageInputSerializer,
+    SeenInputSerializer,
+    TypingInputSerializer,
+    WidgetKeySerializer,
     WidgetSessionInputSerializer,
 )
 from .visitor_auth import (
     InvalidVisitorToken,
     IsVisitor,
+    VisitorOriginAllowed,
     VisitorTokenAuthentication,
+    check_origin,
     visitor_from_token,
     visitor_token,
 )
@@ -58,18 +64,43 @@ def message_created_response(message) -> Response:
     )
 
 
+def embeddable_widget(request: Request, key: object) -> Widget:
+    """The widget named by ``key``, if the calling page may embed it."""
+    widget = selectors.widget_by_key(key)
+    check_origin(widget, request.headers.get("Origin"))
+    return widget
+
+
 class VisitorAPIView(APIView):
     authentication_classes = [VisitorTokenAuthentication]
-    permission_classes = [IsVisitor]
+    permission_classes = [IsVisitor, VisitorOriginAllowed]
 
     @property
     def visitor(self) -> Visitor:
         return self.request.auth
 
 
+class WidgetConfigView(APIView):
+    """How the widget named by ``?key=`` looks and behaves; no visitor needed, so
+    a page can draw the launcher without creating one."""
+
+    authentication_classes = []
+    permission_classes = []
+    # Wired by helpdesk/urls.py, because chat must not import the agents app.
+    agents_online = None
+
+    @extend_schema(parameters=[WidgetKeySerializer])
+    def get(self, request: Request) -> Response:
+        query = WidgetKeySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        widget = embeddable_widget(request, query.validated_data["key"])
+        return Response(events.widget_payload(widget, agents_online=self.agents_online()))
+
+
 class WidgetSessionView(APIView):
     """Start or refresh a visitor session. Send the old token to keep the identity;
-    a missing, forged or expired one starts a new visitor."""
+    a missing, forged or expired one, or one from another widget, starts a new
+    visitor."""
 
     authentication_classes = []
     permission_classes = []
@@ -81,13 +112,16 @@ class WidgetSessionView(APIView):
         data = WidgetSessionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
+        widget = embeddable_widget(request, fields["key"])
         metadata = {key: fields[key] for key in METADATA_FIELDS if fields.get(key)}
         metadata["user_agent"] = request.headers.get("User-Agent", "")[:500]
         with transaction.atomic():
             try:
                 visitor = visitor_from_token(fields.get("token"))
             except InvalidVisitorToken:
-                visitor = Visitor.objects.create()
+                visitor = None
+            if visitor is None or visitor.widget_id != widget.pk:
+                visitor = Visitor.objects.create(widget=widget)
             if visitor.is_blocked:
                 return Response(
                     {"code": "blocked", "message": "This visitor is blocked."},
@@ -142,3 +176,36 @@ class WidgetMessagesView(VisitorAPIView):
             ticket=ticket, sender=services.Sender.for_visitor(self.visitor), **data.validated_data
         )
         return message_created_response(message)
+
+
+class WidgetOfflineMessageView(VisitorAPIView):
+    @extend_schema(request=OfflineMessageInputSerializer)
+    def post(self, request: Request) -> Response:
+        """Leave a message and an email while no agent is online (idempotent by
+        client_id)."""
+        data = OfflineMessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.leave_offline_message(visitor=self.visitor, **data.validated_data)
+        return message_created_response(message)
+
+
+class WidgetTypingView(VisitorAPIView):
+    @extend_schema(request=TypingInputSerializer, responses={204: None})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Typing started or stopped, for visitors without a socket."""
+        data = TypingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        services.visitor_typing(ticket=ticket, state=data.validated_data["state"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WidgetSeenView(VisitorAPIView):
+    @extend_schema(request=SeenInputSerializer)
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """A read receipt, for visitors without a socket. Answers the stored seq."""
+        data = SeenInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        stored = services.mark_seen(ticket=ticket, side="visitor", seq=data.validated_data["seq"])
+        return Response({"ticket": ticket.pk, "seq": stored})

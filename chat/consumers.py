@@ -12,10 +12,10 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
-from helpdesk.models import Ticket
-from helpdesk.services import visitor_touch
+from helpdesk.models import Visitor
 
 from . import events, selectors, services
+from .openings import visitor_opening
 from .visitor_auth import InvalidVisitorToken, visitor_from_token
 
 logger = logging.getLogger("parley.consumers")
@@ -190,20 +190,9 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
         """Group broadcasts (``events.LAYER_MESSAGE_TYPE``) go out unchanged."""
         await self.send_json(message["event"])
 
-    async def replay(self, ticket: Ticket, after: int, *, include_internal: bool) -> None:
-        """Send every message after ``after`` from the database; call it after
-        joining the live group. Too many to replay answers ``resync``."""
-        limit = settings.PARLEY["REPLAY_LIMIT"]
-        messages = await database_sync_to_async(selectors.ticket_history)(
-            ticket, after=after, limit=limit + 1, include_internal=include_internal
-        )
-        if len(messages) > limit:
-            await self.send_json(events.resync(ticket_id=ticket.pk, reason="too_far_behind"))
-            return
-        prev_seq = after
-        for message in messages:
-            await self.send_json(events.message_new(message, prev_seq=prev_seq))
-            prev_seq = message.seq
+    async def send_all(self, frames: list[dict]) -> None:
+        for frame in frames:
+            await self.send_json(frame)
 
 
 class VisitorConsumer(ProtocolConsumer):
@@ -228,7 +217,7 @@ class VisitorConsumer(ProtocolConsumer):
         except InvalidVisitorToken:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if visitor.is_blocked:
+        if visitor.is_blocked or not self.origin_allowed(visitor):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         resume = parse_resume(frame.get("resume") or {})
@@ -238,28 +227,18 @@ class VisitorConsumer(ProtocolConsumer):
         # and broadcast, and the client drops the copy by seq. The other order loses it.
         await self.join(events.visitor_group(visitor.pk))
         await self.join(events.VISITORS_GROUP)
-        tickets = await self.visitor_welcome_tickets()
-        await self.send_json(
-            events.welcome(
-                you={"type": "visitor", "id": str(visitor.pk), "name": visitor.name},
-                tickets=[events.visitor_ticket_payload(ticket) for ticket in tickets],
-                agents_online=await database_sync_to_async(self.agents_online)(),
-            )
-        )
-        for ticket_id, after in resume.items():
-            try:
-                ticket = await database_sync_to_async(selectors.visitor_ticket)(
-                    self.visitor, ticket_id
-                )
-            except Ticket.DoesNotExist:
-                await self.send_error("not_found", f"No such ticket: {ticket_id}.")
-                continue
-            await self.replay(ticket, after, include_internal=False)
+        await self.send_all(await self.opening(resume))
 
     @database_sync_to_async
-    def visitor_welcome_tickets(self) -> list[Ticket]:
-        visitor_touch(visitor=self.visitor)
-        return list(selectors.visitor_tickets(self.visitor))
+    def opening(self, resume: dict[int, int]) -> list[dict]:
+        return visitor_opening(self.visitor, resume, agents_online=self.agents_online())
+
+    def origin_allowed(self, visitor: Visitor) -> bool:
+        """The socket is held to the visitor's widget's sites, as REST is."""
+        if visitor.widget is None:
+            return True
+        origin = dict(self.scope["headers"]).get(b"origin")
+        return visitor.widget.allows_origin(origin.decode("latin-1") if origin else None)
 
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)
@@ -281,17 +260,11 @@ class VisitorConsumer(ProtocolConsumer):
     async def on_typing(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)
         state = frame_typing_state(frame)
-        await database_sync_to_async(selectors.visitor_ticket)(self.visitor, ticket_id)
-        event = events.typing(
-            ticket_id=ticket_id,
-            sender_type="visitor",
-            name=self.visitor.display_name,
-            state=state,
-            user_id=None,
-        )
-        await self.channel_layer.group_send(
-            events.ticket_group(ticket_id), events.layer_message(event)
-        )
+        await database_sync_to_async(self.typing)(ticket_id, state)
+
+    def typing(self, ticket_id: int, state: str) -> None:
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        services.visitor_typing(ticket=ticket, state=state)
 
     async def on_seen(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, Widget
 
 from .models import Message
 
@@ -74,6 +74,20 @@ def visitor_ticket_payload(ticket: Ticket) -> dict:
         "last_seq": ticket.last_public_seq,
         "agent_seen_seq": min(ticket.agent_seen_seq, ticket.last_public_seq),
         "created_at": ticket.created_at.isoformat(),
+    }
+
+
+def widget_payload(widget: Widget, *, agents_online: bool) -> dict:
+    """What the widget needs to draw itself before a visitor says anything."""
+    return {
+        "key": widget.key,
+        "name": widget.name,
+        "greeting": widget.greeting,
+        "accent_color": widget.accent_color,
+        "position": widget.position,
+        "prechat": widget.prechat,
+        "offline_form": widget.offline_form,
+        "agents_online": agents_online,
     }
 
 

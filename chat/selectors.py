@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from helpdesk.models import Ticket, Visitor
+from helpdesk.models import Ticket, Visitor, Widget
 
 from .models import Message
 
@@ -28,3 +28,10 @@ def visitor_ticket(visitor: Visitor, ticket_id: object) -> Ticket:
     if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
         raise Ticket.DoesNotExist
     return visitor_tickets(visitor).get(pk=ticket_id)
+
+
+def widget_by_key(key: object) -> Widget:
+    """The widget an embed tag names; anything else raises ``Widget.DoesNotExist``."""
+    if not isinstance(key, str) or not key or len(key) > 40:
+        raise Widget.DoesNotExist
+    return Widget.objects.get(key=key)

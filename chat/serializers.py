@@ -17,7 +17,25 @@ class MessageInputSerializer(serializers.Serializer):
     client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False)
 
 
+class TypingInputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=["start", "stop"])
+
+
+class SeenInputSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(min_value=0)
+
+
+class WidgetKeySerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=40)
+
+
+class OfflineMessageInputSerializer(MessageInputSerializer):
+    email = serializers.EmailField()
+    name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+
+
 class WidgetSessionInputSerializer(serializers.Serializer):
+    key = serializers.CharField(max_length=40)
     token = serializers.CharField(required=False, allow_blank=True, max_length=512)
     name = serializers.CharField(required=False, allow_blank=True, max_length=120)
     email = serializers.EmailField(required=False, allow_blank=True)

@@ -11,8 +11,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
-from helpdesk.models import Ticket, Visitor
-from helpdesk.services import ticket_open
+from helpdesk.models import Ticket, Visitor, Widget
+from helpdesk.services import ticket_open, visitor_touch
 
 from . import events
 from .models import Message
@@ -142,24 +142,70 @@ def post_message(
 
 
 @transaction.atomic
-def start_conversation(*, visitor: Visitor, body: str, client_id: str | None = None) -> Message:
-    """Open a chat ticket with the visitor's first message.
+def start_conversation(
+    *,
+    visitor: Visitor,
+    body: str,
+    client_id: str | None = None,
+    channel: str = Ticket.Channel.CHAT,
+) -> Message:
+    """Open a ticket with the visitor's first message.
 
     Retrying with the same ``client_id`` returns the first message instead of
-    opening a second ticket.
+    opening a second ticket. A widget that requires the pre-chat form refuses a
+    chat from a visitor who has not given a name and an email.
     """
     body = clean_body(body)
     client_id = clean_client_id(client_id)
     # Lock the visitor so two tabs retrying the same first message open one ticket.
-    visitor = Visitor.objects.select_for_update().get(pk=visitor.pk)
+    visitor = (
+        Visitor.objects.select_for_update(of=("self",)).select_related("widget").get(pk=visitor.pk)
+    )
     if client_id is not None:
         existing = Message.objects.filter(ticket__visitor=visitor, client_id=client_id).first()
         if existing is not None:
             return existing
-    ticket = ticket_open(visitor=visitor, channel=Ticket.Channel.CHAT, subject=body[:80])
+    widget = visitor.widget
+    if (
+        channel == Ticket.Channel.CHAT
+        and widget is not None
+        and widget.prechat == Widget.Prechat.REQUIRED
+        and not (visitor.name and visitor.email)
+    ):
+        raise ValidationError("Please tell us your name and email first.", code="prechat_required")
+    ticket = ticket_open(visitor=visitor, channel=channel, subject=body[:80])
     return post_message(
         ticket=ticket, sender=Sender.for_visitor(visitor), body=body, client_id=client_id
     )
+
+
+@transaction.atomic
+def leave_offline_message(
+    *, visitor: Visitor, email: str, name: str = "", body: str, client_id: str | None = None
+) -> Message:
+    """What a visitor writes while no agent is online: a ticket from the offline
+    form, with the email that replies will go to."""
+    if visitor.widget is not None and not visitor.widget.offline_form:
+        raise ValidationError(
+            "This widget does not take offline messages.", code="offline_form_disabled"
+        )
+    visitor_touch(visitor=visitor, email=email, name=name)
+    return start_conversation(
+        visitor=visitor, body=body, client_id=client_id, channel=Ticket.Channel.OFFLINE_FORM
+    )
+
+
+def visitor_typing(*, ticket: Ticket, state: str) -> None:
+    """Tell the agents watching ``ticket`` that its visitor started or stopped
+    typing. Nothing is stored: a lost typing event costs nothing."""
+    event = events.typing(
+        ticket_id=ticket.pk,
+        sender_type="visitor",
+        name=ticket.visitor.display_name,
+        state=state,
+        user_id=None,
+    )
+    events.broadcast([events.ticket_group(ticket.pk)], event)
 
 
 def mark_seen(*, ticket: Ticket, side: str, seq: int) -> int:

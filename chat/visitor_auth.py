@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from rest_framework import authentication, exceptions, permissions
 
-from helpdesk.models import Visitor
+from helpdesk.models import Visitor, Widget
 
 TOKEN_SALT = "parley.visitor-token"  # noqa: S105 - a namespace, not a secret
 AUTH_SCHEME = "Visitor"
@@ -37,7 +37,7 @@ def visitor_from_token(token: object) -> Visitor:
     except signing.BadSignature as exc:
         raise InvalidVisitorToken("bad signature") from exc
     try:
-        return Visitor.objects.get(pk=data["v"])
+        return Visitor.objects.select_related("widget").get(pk=data["v"])
     except (Visitor.DoesNotExist, KeyError, TypeError, ValueError) as exc:
         raise InvalidVisitorToken("unknown visitor") from exc
 
@@ -66,3 +66,20 @@ class VisitorTokenAuthentication(authentication.BaseAuthentication):
 class IsVisitor(permissions.BasePermission):
     def has_permission(self, request, view):
         return isinstance(request.auth, Visitor)
+
+
+def check_origin(widget: Widget | None, origin: str | None) -> None:
+    """Refuse a page whose origin may not embed ``widget``, with a 403 the widget
+    can read and report."""
+    if widget is not None and not widget.allows_origin(origin):
+        raise exceptions.PermissionDenied(
+            "This site may not use this chat widget.", code="origin_not_allowed"
+        )
+
+
+class VisitorOriginAllowed(permissions.BasePermission):
+    """A visitor's token works only from the sites their widget may be on."""
+
+    def has_permission(self, request, view):
+        check_origin(request.auth.widget, request.headers.get("Origin"))
+        return True

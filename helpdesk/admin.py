@@ -1,12 +1,30 @@
 from django.contrib import admin
 
-from .models import Tag, Team, Visitor
+from .models import Tag, Team, Visitor, Widget
+
+
+@admin.register(Widget)
+class WidgetAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "prechat", "offline_form", "position", "created_at"]
+    list_filter = ["prechat", "offline_form", "position"]
+    search_fields = ["name", "key", "allowed_origins"]
+    readonly_fields = ["created_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "key", "allowed_origins"]}),
+        ("Look", {"fields": ["greeting", "accent_color", "position"]}),
+        ("Flow", {"fields": ["prechat", "offline_form"]}),
+        (None, {"fields": ["created_at"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Embed tags in the wild name the key: changing it would break them.
+        return [*self.readonly_fields, "key"] if obj else self.readonly_fields
 
 
 @admin.register(Visitor)
 class VisitorAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "email", "created_at", "last_seen_at", "is_blocked"]
-    list_filter = ["is_blocked", "created_at"]
+    list_display = ["__str__", "email", "widget", "created_at", "last_seen_at", "is_blocked"]
+    list_filter = ["is_blocked", "widget", "created_at"]
     search_fields = ["id", "name", "email", "external_id"]
     readonly_fields = ["id", "created_at", "last_seen_at"]
 

@@ -1,15 +1,109 @@
-"""The helpdesk core: who asks (Visitor) and what they ask about (Ticket)."""
+"""The helpdesk core: where visitors come from (Widget), who asks (Visitor) and
+what they ask about (Ticket)."""
 
+import secrets
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
+
+
+def new_widget_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def normalise_origin(origin: str) -> str:
+    """``https://Shop.example.com:443/`` -> ``https://shop.example.com``, as
+    browsers send it in the Origin header. Raises ValueError if it isn't one."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(origin)
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username:
+        raise ValueError(origin)
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}"
+
+
+def validate_origins(value: str) -> None:
+    for line in value.splitlines():
+        if line.strip():
+            try:
+                normalise_origin(line)
+            except ValueError:
+                raise ValidationError(
+                    "%(line)s is not an origin like https://shop.example.com.",
+                    code="invalid_origin",
+                    params={"line": line.strip()[:100]},
+                ) from None
+
+
+class Widget(models.Model):
+    """One installation of the chat widget: how it looks, what it asks, and which
+    sites may embed it. The embed tag names it by ``key``, which is public."""
+
+    class Position(models.TextChoices):
+        RIGHT = "right", "Bottom right"
+        LEFT = "left", "Bottom left"
+
+    class Prechat(models.TextChoices):
+        OFF = "off", "Off"
+        OPTIONAL = "optional", "Ask for name and email, allow skipping"
+        REQUIRED = "required", "Require name and email"
+
+    name = models.CharField(max_length=120, help_text="Shown in the widget's header.")
+    key = models.SlugField(max_length=40, unique=True, default=new_widget_key)
+    greeting = models.CharField(max_length=300, default="Hi! How can we help you today?")
+    accent_color = models.CharField(
+        max_length=7,
+        default="#4f46e5",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #4f46e5.")],
+    )
+    position = models.CharField(max_length=5, choices=Position.choices, default=Position.RIGHT)
+    prechat = models.CharField(max_length=8, choices=Prechat.choices, default=Prechat.OFF)
+    offline_form = models.BooleanField(
+        default=True, help_text="When no agent is online, ask for an email and a message."
+    )
+    allowed_origins = models.TextField(
+        blank=True,
+        validators=[validate_origins],
+        help_text="One origin per line, e.g. https://shop.example.com. Empty: any site.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows_origin(self, origin: str | None) -> bool:
+        """May a page at ``origin`` use this widget? A request without an Origin
+        header comes from no browser page, and a non-browser client could send any
+        Origin it liked, so only pages are held to the list."""
+        allowed = {
+            normalise_origin(line) for line in self.allowed_origins.splitlines() if line.strip()
+        }
+        if not allowed or origin is None:
+            return True
+        try:
+            return normalise_origin(origin) in allowed
+        except ValueError:
+            return False
 
 
 class Visitor(models.Model):
     """Someone on a site with the widget. Identified by a signed token, not a login."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The installation the visitor came through; its origins and pre-chat rules
+    # apply to them. Empty only for visitors created outside the widget.
+    widget = models.ForeignKey(
+        Widget, null=True, blank=True, on_delete=models.PROTECT, related_name="visitors"
+    )
     name = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
     # Set only from a verified identity (a signed payload from the host site).

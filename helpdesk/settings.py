@@ -234,7 +234,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # The widget runs on other sites and authenticates with a header token, never a
-# cookie, so any origin may call the widget API.
+# cookie, so any origin may call the widget API (each widget's own list of allowed
+# origins is checked by the views).
 CORS_URLS_REGEX = r"^/api/widget/.*$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
@@ -248,6 +249,9 @@ PARLEY = {
     "FRAME_MAX_BYTES": 32 * 1024,
     # Seconds a new socket has to send a valid hello before it is closed with 4401.
     "HELLO_TIMEOUT": float(os.environ.get("PARLEY_HELLO_TIMEOUT", "5")),
+    # Seconds before the server ends a fallback event stream; the widget reconnects
+    # and resumes, so proxies never see a connection older than this.
+    "STREAM_MAX_AGE": float(os.environ.get("PARLEY_STREAM_MAX_AGE", "300")),
     # Frames per second a socket may send on average (burst twice that) before 4429.
     "FRAME_RATE": 10,
     # Messages replayed on resume before the server answers "resync" instead.

@@ -14,7 +14,7 @@ from django.test import Client
 from chat import events
 from helpdesk.asgi import application
 
-from .factories import AgentFactory, TicketFactory, VisitorFactory
+from .factories import AgentFactory, TicketFactory, VisitorFactory, WidgetFactory
 
 ON_CI = os.environ.get("CI") == "true"
 ORIGIN = b"http://127.0.0.1:8000"
@@ -56,8 +56,14 @@ def broadcasts(monkeypatch):
 
 
 @pytest.fixture
-def visitor_ann(db):
-    return VisitorFactory(name="Ann")
+def widget(db):
+    """An installation on one customer site; visitors from factories get their own."""
+    return WidgetFactory(name="Acme", key="acme", allowed_origins="https://shop.example")
+
+
+@pytest.fixture
+def visitor_ann(widget):
+    return VisitorFactory(name="Ann", widget=widget)
 
 
 @pytest.fixture

@@ -2,13 +2,22 @@ import factory
 from django.contrib.auth import get_user_model
 
 from agents.models import AgentProfile
-from helpdesk.models import Ticket, Visitor
+from helpdesk.models import Ticket, Visitor, Widget
+
+
+class WidgetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Widget
+
+    name = factory.Faker("company")
+    key = factory.Sequence(lambda n: f"site-{n}")
 
 
 class VisitorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Visitor
 
+    widget = factory.SubFactory(WidgetFactory)
     name = factory.Faker("first_name")
 
 

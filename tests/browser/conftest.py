@@ -37,7 +37,7 @@ HOST_PAGE = """<!doctype html>
 <body>
   <h1>Acme Shop</h1>
   <p>Anvils, rockets and other fine products.</p>
-  <script src="{app}/static/widget/parley.js" async></script>
+  <script src="{app}/static/widget/parley.js" data-key="demo" async></script>
 </body></html>
 """
 

@@ -21,16 +21,22 @@ def as_visitor(api, visitor):
     return api
 
 
-def test_a_new_session_creates_a_visitor_with_what_the_widget_reports(api):
+def test_a_new_session_creates_a_visitor_with_what_the_widget_reports(api, widget):
     response = api.post(
         "/api/widget/session/",
-        {"name": "Ann", "page_url": "https://shop.example/cart", "locale": "de-DE"},
+        {
+            "key": widget.key,
+            "name": "Ann",
+            "page_url": "https://shop.example/cart",
+            "locale": "de-DE",
+        },
         format="json",
         HTTP_USER_AGENT="Mozilla/5.0 Test",
     )
     assert response.status_code == 200
     visitor = Visitor.objects.get(pk=response.data["visitor"]["id"])
     assert visitor.name == "Ann"
+    assert visitor.widget == widget
     assert visitor.metadata == {
         "page_url": "https://shop.example/cart",
         "locale": "de-DE",
@@ -41,8 +47,11 @@ def test_a_new_session_creates_a_visitor_with_what_the_widget_reports(api):
 
 
 def test_a_session_refresh_keeps_the_visitor_and_lists_their_tickets(api, ticket_ann):
+    visitor = ticket_ann.visitor
     response = api.post(
-        "/api/widget/session/", {"token": visitor_token(ticket_ann.visitor)}, format="json"
+        "/api/widget/session/",
+        {"key": visitor.widget.key, "token": visitor_token(visitor)},
+        format="json",
     )
     assert response.data["visitor"]["id"] == str(ticket_ann.visitor_id)
     assert [t["id"] for t in response.data["tickets"]] == [ticket_ann.pk]
@@ -50,7 +59,11 @@ def test_a_session_refresh_keeps_the_visitor_and_lists_their_tickets(api, ticket
 
 
 def test_a_forged_session_token_starts_a_new_visitor(api, visitor_ann):
-    response = api.post("/api/widget/session/", {"token": "forged:abc:def"}, format="json")
+    response = api.post(
+        "/api/widget/session/",
+        {"key": visitor_ann.widget.key, "token": "forged:abc:def"},
+        format="json",
+    )
     assert response.status_code == 200
     assert response.data["visitor"]["id"] != str(visitor_ann.pk)
 
@@ -58,7 +71,9 @@ def test_a_forged_session_token_starts_a_new_visitor(api, visitor_ann):
 def test_a_blocked_visitor_gets_no_session(api, visitor_ann):
     Visitor.objects.filter(pk=visitor_ann.pk).update(is_blocked=True)
     response = api.post(
-        "/api/widget/session/", {"token": visitor_token(visitor_ann)}, format="json"
+        "/api/widget/session/",
+        {"key": visitor_ann.widget.key, "token": visitor_token(visitor_ann)},
+        format="json",
     )
     assert response.status_code == 403
     assert response.data["code"] == "blocked"
@@ -70,7 +85,7 @@ def test_bad_session_fields_get_field_errors(api):
     )
     assert response.status_code == 400
     assert response.data["code"] == "invalid"
-    assert set(response.data["fields"]) == {"email", "name"}
+    assert set(response.data["fields"]) == {"email", "name", "key"}
     assert not Visitor.objects.exists()
 
 

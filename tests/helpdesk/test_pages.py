@@ -15,6 +15,7 @@ def test_the_demo_site_embeds_the_widget_with_one_script_tag(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count("/static/widget/parley.js") == 1
+    assert 'data-key="demo"' in html
 
 
 def test_the_dashboard_asks_for_a_login(client):
@@ -51,6 +52,8 @@ def test_admin_shows_a_ticket_with_its_messages_read_only(client, ticket_ann):
         "/admin/helpdesk/visitor/?q=Ann",
         "/admin/agents/agentprofile/",
         "/admin/agents/cannedresponse/",
+        "/admin/helpdesk/widget/",
+        f"/admin/helpdesk/widget/{ticket_ann.visitor.widget_id}/change/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url

@@ -41,7 +41,7 @@ async def open_agent(stack, server: str, username: str):
 
 
 async def test_visitor_on_one_server_and_agent_on_another_chat_both_ways(servers):
-    session = post_json(servers.http("a", "/api/widget/session/"), {"name": "Ivy"})
+    session = post_json(servers.http("a", "/api/widget/session/"), {"key": "demo", "name": "Ivy"})
     agent, _ = await open_agent(servers, "b", "ada")
     visitor, welcome = await open_visitor(servers, "a", session["token"])
     assert welcome["agents_online"] is True  # presence lives in Redis, not in process memory
@@ -87,7 +87,7 @@ async def test_visitor_on_one_server_and_agent_on_another_chat_both_ways(servers
 
 
 async def test_a_visitor_who_reconnects_elsewhere_sees_each_message_once_in_order(servers):
-    session = post_json(servers.http("a", "/api/widget/session/"), {"name": "Jo"})
+    session = post_json(servers.http("a", "/api/widget/session/"), {"key": "demo", "name": "Jo"})
     visitor, _ = await open_visitor(servers, "a", session["token"])
     await visitor.send({"type": "message.send", "client_id": new_client_id(), "body": "first"})
     ticket_id = (await visitor.receive_until("message.ack"))[-1]["ticket"]

@@ -10,8 +10,9 @@ from django.db import transaction
 
 from agents.models import AgentProfile, CannedResponse
 from chat.services import Sender, post_message, start_conversation
-from helpdesk.models import Team, Visitor
+from helpdesk.models import Team, Visitor, Widget
 
+DEMO_WIDGET_KEY = "demo"
 DEMO_PASSWORD = "parley-demo"  # noqa: S105 - printed on purpose, refused with DEBUG off
 
 AGENTS = [
@@ -60,13 +61,18 @@ class Command(BaseCommand):
         if not settings.DEBUG and not force:
             raise CommandError("Refusing to create demo users with known passwords: DEBUG is off.")
         team, _ = Team.objects.get_or_create(name="Support")
+        # The demo site's embed tag names this key; any origin may use it.
+        widget, _ = Widget.objects.get_or_create(
+            key=DEMO_WIDGET_KEY,
+            defaults={"name": "Ledgerly", "accent_color": "#0f766e"},
+        )
         agents = {username: self.agent(username, name, su, team) for username, name, su in AGENTS}
         for shortcut, body in CANNED:
             CannedResponse.objects.get_or_create(
                 owner=None, shortcut=shortcut, defaults={"body": body}
             )
         for external_id, name, email, lines in CONVERSATIONS:
-            self.conversation(external_id, name, email, lines, agents)
+            self.conversation(widget, external_id, name, email, lines, agents)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all):"))
         for username, name, superuser in AGENTS:
@@ -89,10 +95,11 @@ class Command(BaseCommand):
         profile.teams.add(team)
         return profile
 
-    def conversation(self, external_id, name, email, lines, agents) -> None:
+    def conversation(self, widget, external_id, name, email, lines, agents) -> None:
         if Visitor.objects.filter(external_id=external_id).exists():
             return
         visitor = Visitor.objects.create(
+            widget=widget,
             external_id=external_id,
             name=name,
             email=email,

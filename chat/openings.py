@@ -1,0 +1,49 @@
+"""What a visitor's connection starts with, on either transport (the WebSocket or
+the event stream): a welcome, then every message they missed."""
+
+from django.conf import settings
+
+from helpdesk.models import Ticket, Visitor
+from helpdesk.services import visitor_touch
+
+from . import events, selectors
+
+
+def replay_frames(ticket: Ticket, *, after: int, include_internal: bool) -> list[dict]:
+    """``message.new`` for every message after ``after``, chained by ``prev_seq``;
+    past ``REPLAY_LIMIT`` a single ``resync`` instead. Call it after joining the
+    live group, so a message stored in between arrives twice, never zero times."""
+    limit = settings.PARLEY["REPLAY_LIMIT"]
+    messages = selectors.ticket_history(
+        ticket, after=after, limit=limit + 1, include_internal=include_internal
+    )
+    if len(messages) > limit:
+        return [events.resync(ticket_id=ticket.pk, reason="too_far_behind")]
+    frames = []
+    prev_seq = after
+    for message in messages:
+        frames.append(events.message_new(message, prev_seq=prev_seq))
+        prev_seq = message.seq
+    return frames
+
+
+def visitor_opening(visitor: Visitor, resume: dict[int, int], *, agents_online: bool) -> list[dict]:
+    """``welcome`` with the visitor's tickets, then the replay of each ticket in
+    ``resume`` (ticket id -> last seq held). Ids that aren't theirs get not_found."""
+    visitor_touch(visitor=visitor)
+    tickets = selectors.visitor_tickets(visitor)
+    frames = [
+        events.welcome(
+            you={"type": "visitor", "id": str(visitor.pk), "name": visitor.name},
+            tickets=[events.visitor_ticket_payload(ticket) for ticket in tickets],
+            agents_online=agents_online,
+        )
+    ]
+    for ticket_id, after in resume.items():
+        try:
+            ticket = selectors.visitor_ticket(visitor, ticket_id)
+        except Ticket.DoesNotExist:
+            frames.append(events.error(code="not_found", message=f"No such ticket: {ticket_id}."))
+            continue
+        frames.extend(replay_frames(ticket, after=after, include_internal=False))
+    return frames

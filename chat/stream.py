@@ -1,0 +1,109 @@
+"""The fallback transport: protocol v1's server frames as server-sent events, for
+visitors whose network will not carry a WebSocket.
+
+The stream carries exactly what ``/ws/widget/`` would send after ``hello`` (a
+welcome, replays, then live frames), so the widget handles both alike. Sends,
+typing and read receipts go over REST, whose answers stand in for
+``message.ack``. The widget reads the stream with ``fetch``, not ``EventSource``,
+so the token travels in a header and never in a URL.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views import View
+from rest_framework import exceptions
+
+from helpdesk.models import Visitor
+
+from . import events
+from .consumers import FrameError, parse_resume
+from .openings import visitor_opening
+from .visitor_auth import VisitorTokenAuthentication, check_origin
+
+KEEPALIVE_SECONDS = 15
+
+
+def sse(frame: dict) -> str:
+    return f"event: {frame['type']}\ndata: {json.dumps(frame, separators=(',', ':'))}\n\n"
+
+
+def error_response(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"code": code, "message": message}, status=status)
+
+
+class VisitorStreamView(View):
+    """``GET /api/widget/stream/?resume=<JSON>`` with ``Authorization: Visitor
+    <token>``. ``resume`` is hello's: ``{"<ticket id>": <last seq held>}``.
+
+    The server ends each stream after ``STREAM_MAX_AGE`` seconds so that long
+    lived connections are recycled through proxies; the client reconnects with
+    what it holds, exactly as after a dropped socket.
+    """
+
+    # Wired by helpdesk/urls.py, because chat must not import the agents app.
+    agents_online: Callable[[], bool] | None = None
+
+    async def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            visitor = await database_sync_to_async(self.authenticate)(request)
+            resume = parse_resume(json.loads(request.GET.get("resume") or "{}"))
+        except exceptions.APIException as exc:
+            return error_response(exc.status_code, exc.get_codes(), str(exc.detail))
+        except (ValueError, FrameError) as exc:
+            message = exc.message if isinstance(exc, FrameError) else "resume is not JSON."
+            return error_response(400, "invalid_resume", message)
+
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        groups = [events.visitor_group(visitor.pk), events.VISITORS_GROUP]
+        # Join before replaying, as the socket does: nothing slips in between.
+        for group in groups:
+            await layer.group_add(group, channel)
+        opening = await database_sync_to_async(visitor_opening)(
+            visitor, resume, agents_online=await database_sync_to_async(self.agents_online)()
+        )
+        response = StreamingHttpResponse(
+            self.frames(layer, channel, groups, opening), content_type="text/event-stream"
+        )
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold events back
+        return response
+
+    def authenticate(self, request: HttpRequest) -> Visitor:
+        """The same checks as the widget REST API: token, blocked, origin."""
+        result = VisitorTokenAuthentication().authenticate(request)
+        if result is None:
+            raise exceptions.NotAuthenticated("Send Authorization: Visitor <token>.")
+        visitor = result[1]
+        check_origin(visitor.widget, request.headers.get("Origin"))
+        return visitor
+
+    async def frames(
+        self, layer, channel: str, groups: list[str], opening: list[dict]
+    ) -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + settings.PARLEY["STREAM_MAX_AGE"]
+        try:
+            # A retry hint, then the same frames a socket would get.
+            yield "retry: 2000\n\n"
+            for frame in opening:
+                yield sse(frame)
+            while (left := ends_at - loop.time()) > 0:
+                try:
+                    message = await asyncio.wait_for(
+                        layer.receive(channel), min(KEEPALIVE_SECONDS, left)
+                    )
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                yield sse(message["event"])
+        finally:
+            # Also runs when the client goes away and Django cancels the stream.
+            for group in groups:
+                await layer.group_discard(group, channel)
