@@ -3,7 +3,7 @@ from django.contrib import admin
 from helpdesk.admin import TicketAdmin
 from helpdesk.models import Ticket
 
-from .models import Message
+from .models import Message, TranscriptRequest
 
 
 class MessageInline(admin.TabularInline):
@@ -38,4 +38,17 @@ class MessageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Deleting one would leave a hole in the ticket's seq that clients chase.
+        return False
+
+
+@admin.register(TranscriptRequest)
+class TranscriptRequestAdmin(admin.ModelAdmin):
+    """A record of what was asked and sent; requests come only from visitors."""
+
+    list_display = ["ticket", "email", "requested_at", "sent_at"]
+    list_filter = ["requested_at", "sent_at"]
+    search_fields = ["email", "ticket__id"]
+    readonly_fields = ["ticket", "email", "requested_at", "sent_at"]
+
+    def has_add_permission(self, request):
         return False

@@ -7,6 +7,7 @@ their own answers 404.
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,13 +15,15 @@ from rest_framework.views import APIView
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import visitor_touch
 
-from . import events, selectors, services
+from . import closing, events, selectors, services
 from .serializers import (
     HistoryOutputSerializer,
     HistoryQuerySerializer,
     MessageInputSerializer,
     OfflineMessageInputSerializer,
+    RatingInputSerializer,
     SeenInputSerializer,
+    TranscriptInputSerializer,
     TypingInputSerializer,
     WidgetKeySerializer,
     WidgetSessionInputSerializer,
@@ -209,3 +212,38 @@ class WidgetSeenView(VisitorAPIView):
         ticket = selectors.visitor_ticket(self.visitor, ticket_id)
         stored = services.mark_seen(ticket=ticket, side="visitor", seq=data.validated_data["seq"])
         return Response({"ticket": ticket.pk, "seq": stored})
+
+
+class WidgetEndView(VisitorAPIView):
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """The visitor ends the conversation (it is resolved)."""
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        ticket = closing.end_conversation(ticket=ticket)
+        return Response(events.visitor_ticket_payload(ticket))
+
+
+class WidgetRatingView(VisitorAPIView):
+    @extend_schema(request=RatingInputSerializer)
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Rate an ended conversation 1-5, with an optional comment."""
+        data = RatingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        ticket = closing.rate_conversation(ticket=ticket, **data.validated_data)
+        return Response(
+            {"ticket": ticket.pk, "rating": ticket.rating, "comment": ticket.rating_comment}
+        )
+
+
+class WidgetTranscriptView(VisitorAPIView):
+    @extend_schema(request=TranscriptInputSerializer, responses={202: None})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Ask for the transcript by email; it is queued and sent in the background."""
+        data = TranscriptInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data.get("email") or self.visitor.email
+        if not email:
+            raise ValidationError({"email": ["Tell us where to send the transcript."]})
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        closing.request_transcript(ticket=ticket, email=email)
+        return Response({"ticket": ticket.pk, "email": email}, status=status.HTTP_202_ACCEPTED)

@@ -60,6 +60,7 @@ def ticket_payload(ticket: Ticket) -> dict:
         "last_seq": ticket.last_seq,
         "visitor_seen_seq": ticket.visitor_seen_seq,
         "agent_seen_seq": ticket.agent_seen_seq,
+        "rating": ticket.rating,
         "created_at": ticket.created_at.isoformat(),
         "last_message_at": ticket.last_message_at.isoformat() if ticket.last_message_at else None,
     }

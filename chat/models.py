@@ -44,3 +44,19 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.ticket_id}/{self.seq} {self.sender_type}"
+
+
+class TranscriptRequest(models.Model):
+    """A visitor asked for a ticket's transcript by email; sent by a Celery task."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transcript_requests")
+    email = models.EmailField()
+    requested_at = models.DateTimeField(auto_now_add=True)
+    # Set when the email has gone out, so a retried task never sends it twice.
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"Transcript of #{self.ticket_id} to {self.email}"

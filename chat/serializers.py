@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from .closing import RATING_COMMENT_MAX_LENGTH
 from .services import CLIENT_ID_MAX_LENGTH
 
 HISTORY_PAGE_MAX = 500
@@ -15,6 +16,18 @@ class MessageInputSerializer(serializers.Serializer):
     # with the same codes (empty_body, body_too_long).
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
     client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False)
+
+
+class RatingInputSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=RATING_COMMENT_MAX_LENGTH
+    )
+
+
+class TranscriptInputSerializer(serializers.Serializer):
+    # Defaults to the email the visitor gave before.
+    email = serializers.EmailField(required=False)
 
 
 class TypingInputSerializer(serializers.Serializer):

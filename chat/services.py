@@ -36,6 +36,10 @@ class Sender:
     def for_agent(cls, user: AbstractBaseUser, name: str) -> "Sender":
         return cls(type=Message.SenderType.AGENT, name=name, user=user)
 
+    @classmethod
+    def system(cls) -> "Sender":
+        return cls(type=Message.SenderType.SYSTEM)
+
 
 def clean_body(body: object) -> str:
     if not isinstance(body, str):

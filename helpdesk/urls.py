@@ -21,6 +21,9 @@ widget_patterns = [
     path("tickets/<int:ticket_id>/messages/", widget_api.WidgetMessagesView.as_view()),
     path("tickets/<int:ticket_id>/typing/", widget_api.WidgetTypingView.as_view()),
     path("tickets/<int:ticket_id>/seen/", widget_api.WidgetSeenView.as_view()),
+    path("tickets/<int:ticket_id>/end/", widget_api.WidgetEndView.as_view()),
+    path("tickets/<int:ticket_id>/rating/", widget_api.WidgetRatingView.as_view()),
+    path("tickets/<int:ticket_id>/transcript/", widget_api.WidgetTranscriptView.as_view()),
 ]
 
 agent_patterns = [

@@ -53,6 +53,7 @@ def test_admin_shows_a_ticket_with_its_messages_read_only(client, ticket_ann):
         "/admin/agents/agentprofile/",
         "/admin/agents/cannedresponse/",
         "/admin/helpdesk/widget/",
+        "/admin/chat/transcriptrequest/",
         f"/admin/helpdesk/widget/{ticket_ann.visitor.widget_id}/change/",
     ):
         response = client.get(url)

@@ -1,0 +1,66 @@
+"""How a conversation ends: the visitor ends it, rates it, and may ask for the
+transcript by email."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from helpdesk.models import Ticket
+
+from . import events
+from .models import TranscriptRequest
+from .services import Sender, post_message
+from .tasks import send_transcript
+
+ENDED = {Ticket.Status.RESOLVED, Ticket.Status.CLOSED}
+# Each request emails an address the visitor typed: a cap keeps the form from
+# being used to send mail to strangers.
+TRANSCRIPTS_PER_TICKET = 3
+RATING_COMMENT_MAX_LENGTH = 1000
+
+
+@transaction.atomic
+def end_conversation(*, ticket: Ticket) -> Ticket:
+    """The visitor ends the chat: the ticket is resolved, and the thread says so
+    (a system message, so agents and the transcript see when it happened).
+    Ending an ended conversation changes nothing."""
+    ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
+    if ticket.status in ENDED:
+        return ticket
+    post_message(
+        ticket=ticket, sender=Sender.system(), body=f"{ticket.visitor.display_name} ended the chat."
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(
+        status=Ticket.Status.RESOLVED, resolved_at=timezone.now()
+    )
+    ticket.refresh_from_db()
+    events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
+    return ticket
+
+
+@transaction.atomic
+def rate_conversation(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
+    """A rating of 1 to 5 and a comment, once the conversation has ended. Rating
+    again replaces the earlier one."""
+    ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
+    if ticket.status not in ENDED:
+        raise ValidationError("Rate the conversation once it has ended.", code="not_ended")
+    ticket.rating = rating
+    ticket.rating_comment = comment.strip()[:RATING_COMMENT_MAX_LENGTH]
+    ticket.save(update_fields=["rating", "rating_comment", "updated_at"])
+    events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
+    return ticket
+
+
+@transaction.atomic
+def request_transcript(*, ticket: Ticket, email: str) -> TranscriptRequest:
+    """Record the request and queue the email once the request is committed."""
+    Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.transcript_requests.count() >= TRANSCRIPTS_PER_TICKET:
+        raise ValidationError(
+            "This conversation's transcript has been requested too often.",
+            code="too_many_transcripts",
+        )
+    request = TranscriptRequest.objects.create(ticket=ticket, email=email)
+    transaction.on_commit(lambda: send_transcript.delay(request.pk))
+    return request
