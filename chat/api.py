@@ -4,10 +4,13 @@ Visitors authenticate with ``Authorization: Visitor <token>``; any other id than
 their own answers 404.
 """
 
+from django.core import signing
 from django.db import transaction
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,8 +18,10 @@ from rest_framework.views import APIView
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import visitor_touch
 
-from . import closing, events, selectors, services
+from . import attachments, closing, events, selectors, services
+from .models import Message
 from .serializers import (
+    AttachmentInputSerializer,
     HistoryOutputSerializer,
     HistoryQuerySerializer,
     MessageInputSerializer,
@@ -247,3 +252,52 @@ class WidgetTranscriptView(VisitorAPIView):
         ticket = selectors.visitor_ticket(self.visitor, ticket_id)
         closing.request_transcript(ticket=ticket, email=email)
         return Response({"ticket": ticket.pk, "email": email}, status=status.HTTP_202_ACCEPTED)
+
+
+class WidgetAttachmentView(VisitorAPIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": AttachmentInputSerializer})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Send an image or a PDF, with an optional caption (idempotent by client_id)."""
+        data = AttachmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        message = services.post_message(
+            ticket=ticket,
+            sender=services.Sender.for_visitor(self.visitor),
+            body=fields.get("body", ""),
+            client_id=fields.get("client_id"),
+            attachment=fields["file"],
+        )
+        return message_created_response(message)
+
+
+class AttachmentDownloadView(APIView):
+    """An attachment, by the unguessable link in its message's payload. Whoever
+    was sent the message holds the link; nobody else can make one."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    def get(self, request: Request, token: str) -> FileResponse:
+        try:
+            message = Message.objects.get(
+                pk=attachments.message_id_from_link(token), attachment__gt=""
+            )
+        except (signing.BadSignature, ValueError, Message.DoesNotExist) as exc:
+            raise Http404 from exc
+        is_image = message.attachment_type.startswith("image/")
+        response = FileResponse(
+            message.attachment.open("rb"),
+            content_type=message.attachment_type,
+            as_attachment=not is_image,
+            filename=message.attachment_name,
+        )
+        # Shown inside the widget on the customer's site, so other origins may load
+        # it; and nothing in it may ever run as a page of ours.
+        response["Cross-Origin-Resource-Policy"] = "cross-origin"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response["Cache-Control"] = "private, max-age=86400"
+        return response

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from helpdesk.models import Ticket, Widget
 
+from . import attachments
 from .models import Message
 
 PROTOCOL_VERSION = 1
@@ -44,6 +45,18 @@ def message_payload(message: Message) -> dict:
         "internal": message.internal,
         "created_at": message.created_at.isoformat(),
         "client_id": message.client_id,
+        "attachment": attachment_payload(message),
+    }
+
+
+def attachment_payload(message: Message) -> dict | None:
+    if not message.attachment:
+        return None
+    return {
+        "url": attachments.link(message.pk),
+        "name": message.attachment_name,
+        "content_type": message.attachment_type,
+        "size": message.attachment_size,
     }
 
 

@@ -3,6 +3,8 @@ from django.db import models
 
 from helpdesk.models import Ticket
 
+from .attachments import storage_path
+
 
 class Message(models.Model):
     """One line of a conversation. Created only by ``chat.services.post_message``."""
@@ -28,7 +30,11 @@ class Message(models.Model):
     # Chosen by the client, so a retried send is recognised instead of stored twice.
     # NULL, not "", when absent: the unique constraint must ignore messages without one.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
-    attachment = models.FileField(upload_to="attachments/%Y/%m/", null=True, blank=True)
+    # An image or a PDF, checked by chat.attachments; its name and type as shown.
+    attachment = models.FileField(upload_to=storage_path, null=True, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment_type = models.CharField(max_length=50, blank=True)
+    attachment_size = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

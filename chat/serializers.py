@@ -18,6 +18,12 @@ class MessageInputSerializer(serializers.Serializer):
     client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False)
 
 
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField(max_length=255)
+    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False)
+
+
 class RatingInputSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest, Least
@@ -15,6 +16,7 @@ from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import ticket_open, visitor_touch
 
 from . import events
+from .attachments import check_upload, display_name
 from .models import Message
 
 CLIENT_ID_MAX_LENGTH = 64
@@ -41,11 +43,11 @@ class Sender:
         return cls(type=Message.SenderType.SYSTEM)
 
 
-def clean_body(body: object) -> str:
+def clean_body(body: object, *, allow_empty: bool = False) -> str:
     if not isinstance(body, str):
         raise ValidationError("The message body must be text.", code="invalid_body")
     body = body.strip()
-    if not body:
+    if not body and not allow_empty:
         raise ValidationError("The message is empty.", code="empty_body")
     limit = settings.PARLEY["MESSAGE_MAX_LENGTH"]
     if len(body) > limit:
@@ -87,13 +89,16 @@ def post_message(
     body: str,
     client_id: str | None = None,
     internal: bool = False,
+    attachment: UploadedFile | None = None,
 ) -> Message:
     """Store a message with the ticket's next ``seq`` and broadcast it on commit.
 
     A ``client_id`` already stored on this ticket returns that message unchanged,
-    so a client may resend until it sees an ack.
+    so a client may resend until it sees an ack. A message with an attachment may
+    have an empty body.
     """
-    body = clean_body(body)
+    body = clean_body(body, allow_empty=attachment is not None)
+    attachment_type = check_upload(attachment) if attachment is not None else ""
     client_id = clean_client_id(client_id)
     if internal and sender.type != Message.SenderType.AGENT:
         raise ValidationError("Only agents can write internal notes.", code="forbidden_internal")
@@ -131,6 +136,11 @@ def post_message(
         body=body,
         internal=internal,
         client_id=client_id,
+        # Stored under a random name (storage_path), which reads the checked type.
+        attachment=attachment,
+        attachment_name=display_name(attachment) if attachment is not None else "",
+        attachment_type=attachment_type,
+        attachment_size=attachment.size if attachment is not None else 0,
     )
 
     events.broadcast_on_commit(

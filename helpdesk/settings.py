@@ -245,6 +245,8 @@ PARLEY = {
     # How long a visitor token stays valid; the widget refreshes it on every visit.
     "VISITOR_TOKEN_MAX_AGE": int(os.environ.get("PARLEY_VISITOR_TOKEN_MAX_AGE", 60 * 60 * 24 * 30)),
     "MESSAGE_MAX_LENGTH": 5000,
+    # Largest attachment (images and PDFs) a visitor may send.
+    "ATTACHMENT_MAX_BYTES": int(os.environ.get("PARLEY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),
     # Largest WebSocket text frame the consumers read; bigger ones get an error frame.
     "FRAME_MAX_BYTES": 32 * 1024,
     # Seconds a new socket has to send a valid hello before it is closed with 4401.

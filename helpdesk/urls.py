@@ -21,6 +21,7 @@ widget_patterns = [
     path("tickets/<int:ticket_id>/messages/", widget_api.WidgetMessagesView.as_view()),
     path("tickets/<int:ticket_id>/typing/", widget_api.WidgetTypingView.as_view()),
     path("tickets/<int:ticket_id>/seen/", widget_api.WidgetSeenView.as_view()),
+    path("tickets/<int:ticket_id>/attachments/", widget_api.WidgetAttachmentView.as_view()),
     path("tickets/<int:ticket_id>/end/", widget_api.WidgetEndView.as_view()),
     path("tickets/<int:ticket_id>/rating/", widget_api.WidgetRatingView.as_view()),
     path("tickets/<int:ticket_id>/transcript/", widget_api.WidgetTranscriptView.as_view()),
@@ -43,6 +44,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/widget/", include(widget_patterns)),
     path("api/agent/", include(agent_patterns)),
+    path(
+        "api/attachments/<str:token>/",
+        widget_api.AttachmentDownloadView.as_view(),
+        name="attachment",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -1,0 +1,78 @@
+"""Files sent in a conversation: which are accepted, where they are stored, and
+the unguessable links they are served from."""
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
+
+LINK_SALT = "parley.attachment"
+# The type is read from the file's first bytes, never from its name or the
+# browser's claim: a page renamed to .png must not be served as anything.
+SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+]
+EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+NAME_MAX_LENGTH = 100
+
+
+def sniff(head: bytes) -> str | None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def check_upload(upload: UploadedFile) -> str:
+    """The upload's real content type, if it is an image or a PDF within the size
+    limit; otherwise a ValidationError the client can show."""
+    limit = settings.PARLEY["ATTACHMENT_MAX_BYTES"]
+    if upload.size > limit:
+        raise ValidationError(
+            f"Files can be at most {limit // (1024 * 1024)} MB.", code="attachment_too_large"
+        )
+    upload.seek(0)
+    content_type = sniff(upload.read(16))
+    upload.seek(0)
+    if content_type is None:
+        raise ValidationError(
+            "Send an image (PNG, JPEG, GIF, WebP) or a PDF.", code="attachment_type"
+        )
+    return content_type
+
+
+def display_name(upload: UploadedFile) -> str:
+    """The name shown to people: the last path part only, trimmed."""
+    name = PurePath((upload.name or "file").replace("\\", "/")).name.strip()
+    return (name or "file")[-NAME_MAX_LENGTH:]
+
+
+def storage_path(instance, filename: str) -> str:
+    """Stored under a random name: nothing a visitor typed reaches the disk."""
+    extension = EXTENSIONS.get(instance.attachment_type, "bin")
+    return f"attachments/{uuid.uuid4().hex}.{extension}"
+
+
+def link(message_id: int) -> str:
+    return reverse("attachment", args=[signing.dumps(message_id, salt=LINK_SALT)])
+
+
+def message_id_from_link(token: str) -> int:
+    """Raises ``signing.BadSignature`` for anything the server did not sign."""
+    return int(signing.loads(token, salt=LINK_SALT))
