@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -74,7 +74,11 @@ def message_created_response(message) -> Response:
 
 def embeddable_widget(request: Request, key: object) -> Widget:
     """The widget named by ``key``, if the calling page may embed it."""
-    widget = selectors.widget_by_key(key)
+    try:
+        widget = selectors.widget_by_key(key)
+    except Widget.DoesNotExist:
+        # Read in the site owner's browser console: say what was not found.
+        raise NotFound(f"No widget has the key {str(key)[:40]!r}.") from None
     check_origin(widget, request.headers.get("Origin"))
     return widget
 

@@ -74,6 +74,12 @@ def test_listed_origins_match_as_browsers_send_them(api, widget, origin):
     assert api.get("/api/widget/config/", {"key": "acme"}, **headers).status_code == 200
 
 
+def test_an_unknown_key_says_which_key_in_the_error(api, widget):
+    response = api.get("/api/widget/config/", {"key": "nope"}, HTTP_ORIGIN=SHOP)
+    assert response.status_code == 404
+    assert response.data == {"code": "not_found", "message": "No widget has the key 'nope'."}
+
+
 def test_a_widget_with_no_list_may_be_embedded_anywhere(api):
     WidgetFactory(key="open")
     assert api.get("/api/widget/config/", {"key": "open"}, HTTP_ORIGIN=EVIL).status_code == 200
