@@ -1,33 +1,43 @@
 /*!
  * Parley chat widget, protocol v1.
  *
- * Embed with one tag:  <script src="https://help.example.com/static/widget/parley.js" async></script>
+ * Embed with one tag, naming the widget (Django admin, Widgets):
+ *   <script src="https://help.example.com/static/widget/parley.js" data-key="demo" async></script>
  *
  * Plain JavaScript, no dependencies, no build step. It renders inside an open
  * Shadow DOM so the host page's CSS can't reach it, keeps its state in
- * localStorage (namespaced by server), and talks only to the server it was loaded
- * from: REST under /api/widget/ and one WebSocket at /ws/widget/.
+ * localStorage (namespaced by server and key), and talks only to the server it
+ * was loaded from: REST under /api/widget/ and one WebSocket at /ws/widget/.
  * Delivery rests on the per-ticket `seq`: messages are kept by seq, duplicates are
  * dropped and gaps are fetched over REST (see docs/protocol.md).
  *
- * Theming: the host page may set `parley-widget { --parley-accent: #0f766e; }`
- * (and --parley-accent-text); nothing else of the page's CSS gets in.
+ * Theming: colour, side, name and greeting come from the widget's settings on the
+ * server. The host page may still set `parley-widget { --parley-accent: #0f766e; }`
+ * (and --parley-accent-text), which wins over the configured colour; nothing else
+ * of the page's CSS gets in.
  */
 (() => {
   "use strict";
 
   if (window.Parley) return; // the tag was included twice
 
-  const VERSION = "1.0.0";
+  const VERSION = "1.1.0";
 
   // --- configuration --------------------------------------------------------------
 
   // currentScript only exists while this file first runs, so capture it now.
   const SCRIPT = document.currentScript || document.querySelector('script[src*="/widget/parley.js"]');
   if (!SCRIPT) return;
+  const KEY = (SCRIPT.getAttribute("data-key") || "").trim();
+  if (!KEY) {
+    console.error("Parley: the script tag needs data-key");
+    return;
+  }
   const SERVER = new URL(SCRIPT.src, location.href).origin;
   const WS_URL = SERVER.replace(/^http/, "ws") + "/ws/widget/";
-  const STORAGE_KEY = "parley:v1:" + SERVER;
+  // A token belongs to one widget: the server swaps another key's token for a new
+  // visitor, so two widgets sharing one slot would keep replacing each other.
+  const STORAGE_KEY = "parley:v1:" + SERVER + ":" + KEY;
 
   const HISTORY_PAGE = 100;
   const MAX_BODY = 5000; // settings.PARLEY["MESSAGE_MAX_LENGTH"]
@@ -38,6 +48,7 @@
   const TYPING_RESEND = 3000;
   const TYPING_IDLE = 2000;
   const TYPING_EXPIRE = 8000; // an agent who vanished never sends "stop"
+  const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
   const CLOSE_UNAUTHENTICATED = 4401;
   const CLOSE_FORBIDDEN = 4403;
@@ -47,18 +58,36 @@
 
   // --- persistent state -------------------------------------------------------------
 
-  // token/visitor: identity. ticket: the conversation shown. tickets[id]: lastSeq
-  // (everything up to it is held) and read (last agent seq the visitor has seen).
-  // outbox: messages not yet acknowledged, resent with the same client_id.
+  // token/visitor/name/email: identity, as the server last described it. asked:
+  // the optional pre-chat form was answered or skipped. ticket: the conversation
+  // shown (null: a new one). tickets[id]: lastSeq (everything up to it is held;
+  // only meaningful for the shown one) and read (the last seq the visitor has had
+  // on screen). list: the visitor's conversations as the server summarised them.
+  // outbox: messages not yet acknowledged, resent with the same client_id; a null
+  // ticket means "opens a new conversation".
+  const fresh = () => ({
+    v: 1,
+    token: null,
+    visitor: null,
+    name: "",
+    email: "",
+    asked: false,
+    ticket: null,
+    tickets: {},
+    list: [],
+    outbox: [],
+  });
   const store = {
     load() {
       try {
         const data = JSON.parse(localStorage.getItem(STORAGE_KEY));
-        if (data && data.v === 1 && Array.isArray(data.outbox) && data.tickets) return data;
+        if (data && data.v === 1 && Array.isArray(data.outbox) && data.tickets && Array.isArray(data.list)) {
+          return { ...fresh(), ...data };
+        }
       } catch (e) {
         /* storage disabled or corrupt: start fresh */
       }
-      return { v: 1, token: null, visitor: null, ticket: null, tickets: {}, outbox: [] };
+      return fresh();
     },
     save() {
       try {
@@ -72,6 +101,11 @@
 
   // --- live state (this page only) --------------------------------------------------
 
+  let cfg = null; // GET /api/widget/config/
+  // Sessions create visitors, so one is only wanted by someone who already is one
+  // or who opens the panel.
+  let live = Boolean(state.token);
+  let view = null; // "list" or "chat"; chosen when the panel first opens
   const msgs = new Map(); // seq -> message, for state.ticket
   let historyLoaded = false; // the current ticket's history came over REST (or it is new)
   let ws = null;
@@ -84,12 +118,19 @@
   let pingTimer = 0;
   let awaitingPong = false;
   let sessionDone = false;
+  let sessionQueue = Promise.resolve();
   let authFailures = 0; // 4401 closes since the last welcome
   let agentsOnline = null;
   let agentSeen = 0; // highest seq the agent side has read
   let seenSent = 0;
   const inFlight = new Set(); // client_ids sent on this socket, not yet answered
   let ticketlessInFlight = null; // client_id of the message that is opening a ticket
+  let prechatForced = false; // the server refused a new conversation without name and email
+  let offlineClientId = null; // kept across retries, so a lost answer can't make two tickets
+  let doneFor = 0; // the ticket the offline form just opened, and where replies go
+  let doneEmail = "";
+  let busy = false; // a form is being sent
+  let openWanted = false; // Parley.open() before the config arrived
   let syncing = null;
   let syncAgain = false;
   let typingOut = { active: false, at: 0, idle: 0 };
@@ -101,23 +142,55 @@
     return (state.tickets[state.ticket] ||= { lastSeq: 0, read: 0 });
   };
   const lastSeq = () => (ticketInfo() ? ticketInfo().lastSeq : 0);
+  const summary = (id) => state.list.find((t) => t.id === id);
+  const readOf = (id) => (state.tickets[id] ? state.tickets[id].read : 0);
 
   // History is reloaded from REST on every page load, so what is held in memory
   // starts from nothing; the stored lastSeq says how far the last page got.
   if (ticketInfo()) ticketInfo().lastSeq = 0;
 
-  // Show another conversation (or none). Only the shown ticket is remembered;
-  // its `read` mark survives so unread counts stay right across reloads.
+  // Show another conversation (or a new one). Every ticket's `read` mark survives,
+  // so unread counts stay right across switches and reloads.
   function switchTicket(id) {
-    const read = (id && state.tickets[id] && state.tickets[id].read) || 0;
     state.ticket = id || null;
-    state.tickets = id ? { [id]: { lastSeq: 0, read } } : {};
+    if (id) state.tickets[id] = { lastSeq: 0, read: readOf(id) };
     msgs.clear();
     historyLoaded = false;
-    agentSeen = 0;
+    const t = summary(id);
+    agentSeen = (t && t.agent_seen_seq) || 0;
     seenSent = 0;
+    if (id !== doneFor) doneFor = 0;
     setTypingIn(null);
     store.save();
+  }
+
+  // Merge the server's summaries into the list. A conversation this device has
+  // never shown counts as read: old history is not news.
+  function mergeList(tickets) {
+    for (const t of tickets || []) {
+      const old = summary(t.id);
+      if (old) Object.assign(old, t);
+      else state.list.push({ ...t });
+      state.tickets[t.id] ||= { lastSeq: 0, read: t.last_seq };
+    }
+  }
+
+  // Keep the list current from live traffic: a conversation born in another tab
+  // or by the offline form, news in one that is not shown. Says whether it was new.
+  function note(id, m) {
+    let t = summary(id);
+    const born = !t;
+    if (born) {
+      t = { id, subject: m.body.slice(0, 80), status: "new", last_seq: 0, agent_seen_seq: 0, created_at: m.created_at };
+      state.list.push(t);
+    }
+    const info = (state.tickets[id] ||= { lastSeq: 0, read: 0 });
+    if (m.seq > t.last_seq) {
+      // The visitor's own words don't make a conversation unread.
+      if (m.sender.type === "visitor" && info.read >= t.last_seq) info.read = m.seq;
+      t.last_seq = m.seq;
+    }
+    return born;
   }
 
   // --- messages: merge by seq ----------------------------------------------------------
@@ -173,6 +246,7 @@
       historyLoaded = true;
       store.save();
       render();
+      markRead();
     })().finally(() => {
       syncing = null;
       // Asked for while this run was busy with a ticket that is no longer shown.
@@ -181,19 +255,31 @@
     return syncing;
   }
 
+  // Load the shown conversation; one that is gone (or not ours) leaves the list.
+  function load() {
+    const id = state.ticket;
+    sync().catch((e) => {
+      if (!(e instanceof HttpError) || e.status !== 404 || state.ticket !== id) return;
+      state.list = state.list.filter((t) => t.id !== id);
+      switchTicket(null);
+      render();
+    });
+  }
+
   // --- REST -------------------------------------------------------------------------------
 
   class HttpError extends Error {
-    constructor(status) {
+    constructor(status, body) {
       super(`HTTP ${status}`);
       this.status = status;
+      this.body = body || {}; // {code, message, fields?}
     }
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, token = state.token) {
     const headers = { Accept: "application/json" };
     if (body) headers["Content-Type"] = "application/json";
-    if (state.token) headers.Authorization = `Visitor ${state.token}`;
+    if (token) headers.Authorization = `Visitor ${token}`;
     const res = await fetch(SERVER + path, {
       method,
       headers,
@@ -201,11 +287,20 @@
       credentials: "omit", // identity is the header token, never a cookie
       mode: "cors",
     });
-    if (!res.ok) throw new HttpError(res.status);
-    return res.json();
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new HttpError(res.status, data);
+    return data;
   }
 
-  async function openSession() {
+  // One session call at a time: a pre-chat form sent while the first call is out
+  // must carry the token that call brings back, not make a second visitor.
+  function session(extra) {
+    const run = sessionQueue.then(() => openSession(extra));
+    sessionQueue = run.catch(noop);
+    return run;
+  }
+
+  async function openSession(extra) {
     const tz = (() => {
       try {
         return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
@@ -214,26 +309,44 @@
       }
     })();
     const data = await api("POST", "/api/widget/session/", {
+      key: KEY,
       token: state.token || "",
       page_url: location.href.slice(0, 2000),
       referrer: document.referrer.slice(0, 2000),
       locale: (navigator.language || "").slice(0, 35),
       timezone: tz.slice(0, 64),
+      ...extra,
     });
     if (state.visitor && state.visitor !== data.visitor.id) {
       // A new identity can't see the old tickets; unsent text opens a new one.
       switchTicket(null);
       for (const entry of state.outbox) entry.ticket = null;
+      Object.assign(state, { tickets: {}, list: [], asked: false });
+      // A socket still open speaks for the old identity.
+      if (ws) {
+        const sock = ws;
+        socketGone(sock, 1000);
+        sock.close();
+      }
     }
     state.token = data.token;
     state.visitor = data.visitor.id;
+    state.name = data.visitor.name || "";
+    state.email = data.visitor.email || "";
     agentsOnline = data.agents_online;
-    const open = data.tickets.filter((t) => t.status !== "closed");
-    const current = open.find((t) => t.id === state.ticket) || open[0] || null;
-    if ((current && current.id) !== state.ticket) switchTicket(current && current.id);
+    mergeList(data.tickets);
+    // A conversation the visitor picked stays shown, closed or not; a vanished one
+    // gives way to the newest open one.
+    if (state.ticket && !data.tickets.some((t) => t.id === state.ticket)) {
+      const open = data.tickets.find((t) => t.status !== "closed");
+      state.list = state.list.filter((t) => t.id !== state.ticket);
+      switchTicket(open && open.id);
+    }
+    const current = summary(state.ticket);
     if (current) agentSeen = Math.max(agentSeen, current.agent_seen_seq || 0);
     sessionDone = true;
     store.save();
+    render();
   }
 
   // --- WebSocket ---------------------------------------------------------------------------
@@ -247,21 +360,23 @@
   async function connect() {
     clearTimeout(retryTimer);
     retryTimer = 0;
-    if (stopped || ws || connecting) return;
+    if (stopped || ws || connecting || !live || !ui) return;
     connecting = true;
     try {
-      if (!state.token || !sessionDone) await openSession();
+      if (!state.token || !sessionDone) await session();
       if (state.ticket && !historyLoaded) {
         try {
           await sync();
         } catch (e) {
           if (!(e instanceof HttpError) || e.status !== 404) throw e;
+          state.list = state.list.filter((t) => t.id !== state.ticket);
           switchTicket(null); // not ours (any more)
         }
       }
     } catch (e) {
       connecting = false;
-      if (e instanceof HttpError && e.status === 403) return stop();
+      // 403: blocked, or this site may not embed the widget; 404: the key is gone.
+      if (e instanceof HttpError && (e.status === 403 || e.status === 404)) return stop();
       if (e instanceof HttpError && e.status === 401) state.token = null;
       return scheduleReconnect();
     }
@@ -350,9 +465,11 @@
         attempts = 0;
         authFailures = 0;
         agentsOnline = frame.agents_online;
+        mergeList(frame.tickets);
         const mine = (frame.tickets || []).find((t) => t.id === state.ticket);
         if (state.ticket && !mine) switchTicket(null); // not this visitor's (any more)
         if (mine) agentSeen = Math.max(agentSeen, mine.agent_seen_seq || 0);
+        store.save();
         startPing(ws);
         flush();
         render();
@@ -392,11 +509,19 @@
 
   function onMessage(ticket, message, prevSeq) {
     const entry = message.client_id && findEntry(message.client_id);
+    const born = note(ticket, message);
     if (entry) confirm(entry, ticket);
+    if (ticket === doneFor && message.sender.type !== "visitor") doneFor = 0; // a reply: talk back
     if (ticket !== state.ticket) {
-      // Another tab opened a conversation: follow it.
-      if (state.ticket && ticket < state.ticket) return;
-      if (ticketlessInFlight && !entry) return;
+      // Another tab opened a conversation while this one shows a blank new one:
+      // follow it. Anything else stays in the list, marked unread, until picked.
+      const follow =
+        born && !state.ticket && !entry && !busy && !ticketlessInFlight && !state.outbox.some((e) => e.ticket === null);
+      if (!follow) {
+        store.save();
+        render();
+        return;
+      }
       switchTicket(ticket);
       historyLoaded = true;
       sync().catch(noop);
@@ -420,6 +545,7 @@
       created_at: frame.created_at,
       client_id: frame.client_id,
     };
+    note(frame.ticket, message);
     confirm(entry, frame.ticket);
     // No gap check here: the message.new that follows on this socket says
     // whether anything visible came before this seq.
@@ -434,9 +560,12 @@
     state.outbox = state.outbox.filter((e) => e !== entry);
     inFlight.delete(entry.client_id);
     if (ticketlessInFlight === entry.client_id) ticketlessInFlight = null;
-    if (!state.ticket) {
+    if (!state.ticket && entry.ticket === null) {
       switchTicket(ticket);
-      historyLoaded = true; // it was born here: there is nothing older to load
+      historyLoaded = true;
+      // Usually there is nothing older, but a first message whose ack was lost to
+      // a reload may already have answers.
+      sync().catch(noop);
     }
     // The rest of the first burst belongs to the conversation it just opened.
     for (const e of state.outbox) if (e.ticket === null) e.ticket = ticket;
@@ -451,8 +580,14 @@
       // The conversation is over (or not ours): the message starts a new one.
       // An entry already moved by an earlier error is simply sent again.
       const gone = entry.ticket;
+      const t = summary(gone);
+      if (t && frame.code === "ticket_closed") t.status = "closed";
       if (gone && gone === state.ticket) switchTicket(null);
       if (gone) for (const e of state.outbox) if (e.ticket === gone) e.ticket = null;
+    } else if (frame.code === "prechat_required") {
+      // The widget's settings changed under this page: ask, then send again.
+      prechatForced = true;
+      cfg.prechat = "required";
     } else {
       entry.failed = frame.message || "Not sent.";
     }
@@ -479,20 +614,23 @@
   }
 
   // Send what the outbox holds, in order. Only one message may open a ticket:
-  // the rest wait for its ack to learn the ticket id.
+  // the rest of its burst waits for its ack to learn the ticket id, and none goes
+  // while the server wants the pre-chat form first.
   function flush() {
     if (!ready) return;
     for (const entry of state.outbox) {
       if (inFlight.size >= MAX_IN_FLIGHT) break;
       if (entry.failed || inFlight.has(entry.client_id)) continue;
-      if (entry.ticket === null && state.ticket) entry.ticket = state.ticket;
       if (entry.ticket === null) {
-        if (ticketlessInFlight) break;
+        if (ticketlessInFlight || prechatForced) continue;
         ticketlessInFlight = entry.client_id;
       }
       const frame = { type: "message.send", client_id: entry.client_id, body: entry.body };
       if (entry.ticket) frame.ticket = entry.ticket;
-      if (!sendFrame(frame)) break;
+      if (!sendFrame(frame)) {
+        if (ticketlessInFlight === entry.client_id) ticketlessInFlight = null;
+        break;
+      }
       inFlight.add(entry.client_id);
     }
   }
@@ -547,13 +685,16 @@
     return top;
   };
 
-  // The visitor has seen what is on screen when the panel is open and the tab visible.
+  // The visitor has seen what is on screen when the conversation is shown in the
+  // open panel and the tab is visible. `read` covers their own messages too, so
+  // the list can tell news from their last words.
   function markRead() {
     const info = ticketInfo();
-    if (!info || !panelOpen || document.visibilityState !== "visible") return;
+    if (!info || !panelOpen || view !== "chat" || document.visibilityState !== "visible") return;
     const top = lastAgentSeq();
-    if (top > info.read) {
-      info.read = top;
+    const upTo = Math.max(top, info.lastSeq);
+    if (upTo > info.read) {
+      info.read = upTo;
       store.save();
       renderBadge();
     }
@@ -562,13 +703,17 @@
     }
   }
 
-  function unreadCount() {
+  function unreadHere() {
     const info = ticketInfo();
     if (!info) return 0;
     let n = 0;
     for (const m of msgs.values()) if (m.sender.type !== "visitor" && !m.internal && m.seq > info.read) n++;
     return n;
   }
+
+  // Other conversations are known only by their last seq: each counts once.
+  const unreadIn = (t) => (t.id === state.ticket ? unreadHere() : Number(t.last_seq > readOf(t.id)));
+  const unreadCount = () => state.list.reduce((n, t) => n + (t.id === state.ticket ? 0 : unreadIn(t)), unreadHere());
 
   // --- DOM helpers -------------------------------------------------------------------------
 
@@ -600,19 +745,37 @@
   const ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
   const ICON_CLOSE = "M6 6l12 12M18 6L6 18";
   const ICON_SEND = "M4 12l16-8-6 16-2.5-6.5z";
+  const ICON_BACK = "M15 5l-7 7 7 7";
 
   const timeOf = (iso) => {
     const date = new Date(iso);
     return isNaN(date) ? "" : date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   };
 
+  const dayOf = (iso) => {
+    const date = new Date(iso);
+    if (isNaN(date)) return "";
+    if (date.toDateString() === new Date().toDateString()) return timeOf(iso);
+    return date.toLocaleDateString([], { day: "numeric", month: "short" });
+  };
+
+  const STATUS = { new: "Open", open: "Open", pending: "Open", resolved: "Resolved", closed: "Closed" };
+
+  // White or near-black, whichever reads better on the configured accent.
+  function textOn(hex) {
+    const [r, g, b] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.2 ? "#0f172a" : "#fff";
+  }
   // --- styles ------------------------------------------------------------------------------
 
   const CSS = `
 :host { all: initial !important; }
 .root {
-  --accent: var(--parley-accent, #4f46e5);
-  --accent-text: var(--parley-accent-text, #fff);
+  --accent: var(--parley-accent, var(--cfg-accent, #4f46e5));
+  --accent-text: var(--parley-accent-text, var(--cfg-accent-text, #fff));
   --bg: #fff; --text: #0f172a; --muted: #64748b; --line: #e2e8f0; --agent-bg: #f1f5f9;
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   color: var(--text); text-align: left; letter-spacing: normal; word-spacing: normal;
@@ -630,6 +793,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
   background: var(--accent); color: var(--accent-text);
   box-shadow: 0 6px 20px rgba(15, 23, 42, .25); transition: transform .15s ease;
 }
+.left .launcher, .left .panel { right: auto; left: 20px; }
 .launcher:hover { transform: scale(1.05); }
 .launcher:focus-visible { outline-offset: 3px; }
 .launcher svg { width: 26px; height: 26px; }
@@ -654,22 +818,48 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 .status[data-state="online"]::before { background: #22c55e; }
 .status[data-state="away"]::before { background: #f59e0b; }
 .status[data-state="offline"]::before { background: #ef4444; }
-.close { width: 32px; height: 32px; border-radius: 8px; display: flex; align-items: center; justify-content: center; }
-.close:hover { background: rgba(255, 255, 255, .15); }
-.close svg { width: 20px; height: 20px; }
-.log { flex: 1; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 2px; overscroll-behavior: contain; }
-.intro { margin: auto 0 12px; padding: 14px 16px; border-radius: 12px; background: var(--agent-bg); color: var(--text); }
-.intro strong { display: block; margin-bottom: 2px; }
+.close, .back { flex: none; width: 32px; height: 32px; border-radius: 8px; display: flex; align-items: center; justify-content: center; }
+.back { margin: 0 -6px 0 -6px; }
+.close:hover, .back:hover { background: rgba(255, 255, 255, .15); }
+.close svg, .back svg { width: 20px; height: 20px; }
+.main, .chat { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.convos { flex: 1; min-height: 0; display: flex; flex-direction: column; }
+.rows { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; overscroll-behavior: contain; }
+.rows h3 { margin: 4px 4px 2px; font-size: 12.5px; font-weight: 600; color: var(--muted); }
+.conv { display: grid; grid-template-columns: 1fr auto; gap: 2px 10px; padding: 10px 12px; border: 1px solid var(--line); border-radius: 12px; text-align: left; }
+.conv:hover { background: var(--agent-bg); }
+.conv-subject { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.conv-meta { grid-column: 1; font-size: 12px; color: var(--muted); }
+.conv[data-status="closed"] .conv-subject { font-weight: 400; }
+.dot { grid-column: 2; grid-row: 1 / 3; align-self: center; width: 10px; height: 10px; border-radius: 50%; background: var(--accent); }
+.bar { padding: 10px 12px 12px; border-top: 1px solid var(--line); display: flex; justify-content: center; }
+.btn { padding: 9px 16px; border-radius: 12px; font-weight: 600; background: var(--accent); color: var(--accent-text); }
+.btn.ghost { background: none; color: var(--muted); }
+.btn:disabled { opacity: .55; cursor: default; }
+.bottom { flex: 0 1 auto; min-height: 0; overflow-y: auto; border-top: 1px solid var(--line); }
+.form { display: flex; flex-direction: column; gap: 10px; padding: 12px; }
+.form p { margin: 0; }
+.field label { display: block; margin: 0 0 3px 2px; font-size: 12.5px; font-weight: 600; }
+.field .input { display: block; width: 100%; min-height: 38px; }
+.field textarea.input { min-height: 84px; }
+.input[aria-invalid="true"] { border-color: #dc2626; }
+.ferr, .form-err { margin: 3px 2px 0; font-size: 12.5px; color: #b91c1c; }
+.form-err:empty { display: none; }
+.actions { display: flex; justify-content: flex-end; gap: 8px; }
+.note { display: flex; flex-direction: column; align-items: center; gap: 10px; padding: 14px 16px; text-align: center; color: var(--muted); }
+.note:focus { outline: none; }
+.note strong { color: var(--text); }
+.log { flex: 1; min-height: 72px; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 2px; overscroll-behavior: contain; }
 .msg { max-width: 80%; display: flex; flex-direction: column; margin-top: 8px; animation: pop .14s ease-out; }
 .msg.cont { margin-top: 0; }
 @keyframes pop { from { opacity: 0; transform: translateY(4px); } }
 .msg[data-sender-type="visitor"] { align-self: flex-end; align-items: flex-end; }
-.msg[data-sender-type="agent"], .msg[data-sender-type="bot"] { align-self: flex-start; align-items: flex-start; }
+.greeting, .msg[data-sender-type="agent"], .msg[data-sender-type="bot"] { align-self: flex-start; align-items: flex-start; }
 .msg[data-sender-type="system"] { align-self: center; align-items: center; max-width: 90%; }
 .name { font-size: 12px; color: var(--muted); margin: 0 0 2px 4px; }
 .bubble { padding: 8px 12px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg[data-sender-type="visitor"] .bubble { background: var(--accent); color: var(--accent-text); border-bottom-right-radius: 4px; }
-.msg[data-sender-type="agent"] .bubble, .msg[data-sender-type="bot"] .bubble { background: var(--agent-bg); border-bottom-left-radius: 4px; }
+.greeting .bubble, .msg[data-sender-type="agent"] .bubble, .msg[data-sender-type="bot"] .bubble { background: var(--agent-bg); border-bottom-left-radius: 4px; }
 .msg[data-sender-type="system"] .bubble { background: none; color: var(--muted); font-size: 12.5px; text-align: center; }
 .msg[data-state="pending"] .bubble { opacity: .65; }
 .msg[data-state="failed"] .bubble { background: #fee2e2; color: #991b1b; }
@@ -683,7 +873,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 .dots i:nth-child(2) { animation-delay: .2s; }
 .dots i:nth-child(3) { animation-delay: .4s; }
 @keyframes blink { 0%, 60%, 100% { opacity: .25; } 30% { opacity: 1; } }
-.compose { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 12px; border-top: 1px solid var(--line); background: var(--bg); }
+.compose { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 12px; background: var(--bg); }
 .input {
   flex: 1; resize: none; min-height: 40px; max-height: 120px; padding: 9px 12px; margin: 0;
   font: inherit; color: var(--text); background: #fff; border: 1px solid var(--line); border-radius: 12px; line-height: 1.45;
@@ -696,6 +886,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 .foot { padding: 0 12px 8px; font-size: 11px; color: #94a3b8; text-align: center; }
 @media (max-width: 480px) {
   .panel { right: 0; bottom: 0; width: 100vw; height: 100%; border-radius: 0; }
+  .left .panel { left: 0; }
   .launcher.open { display: none; }
 }
 @media (prefers-reduced-motion: reduce) {
@@ -708,11 +899,58 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
   let ui = null;
   const bubbles = new Map(); // key -> {el, sig}
 
+  // A small form whose fields, errors and buttons carry test ids; `name` is the
+  // field name the server's `fields` use.
+  function makeForm(kind, intro, specs, label, onsubmit) {
+    const inputs = {};
+    const fields = specs.map(([name, text, attrs]) => {
+      const id = `parley-${kind}-${name}`;
+      const input = h(name === "body" ? "textarea" : "input", { class: "input", id, name, "data-testid": id, ...attrs });
+      inputs[name] = input;
+      return h("div", { class: "field" }, h("label", { for: id, text }), input);
+    });
+    const error = h("div", { class: "form-err", role: "alert" });
+    const submit = h("button", { type: "submit", class: "btn", "data-testid": `parley-${kind}-submit`, text: label });
+    const actions = h("div", { class: "actions" }, submit);
+    const el = h("form", { class: "form", "data-testid": `parley-${kind}`, novalidate: true, onsubmit }, h("p", { text: intro }), ...fields, error, actions);
+    return { el, inputs, error, submit, actions };
+  }
+
+  // Client checks and the server's 400s land in the same place: under the field,
+  // as text. Messages for fields the form doesn't have go to the form's line.
+  function showErrors(form, fields, message) {
+    for (const el of form.el.querySelectorAll("[data-field-error]")) el.remove();
+    let first = null;
+    const rest = [];
+    for (const input of Object.values(form.inputs)) input.removeAttribute("aria-invalid");
+    for (const [name, text] of Object.entries(fields || {})) {
+      const input = form.inputs[name];
+      const line = [].concat(text).join(" ");
+      if (!input) {
+        rest.push(line);
+        continue;
+      }
+      input.setAttribute("aria-invalid", "true");
+      input.after(h("div", { class: "ferr", "data-field-error": name, text: line }));
+      first ||= input;
+    }
+    if (!first && !rest.length && message) rest.push(message);
+    form.error.textContent = rest.join(" ");
+    if (first) first.focus();
+    return Boolean(first || rest.length);
+  }
+
+  const problems = (e) =>
+    e instanceof HttpError
+      ? [e.body.fields, e.body.message || "Something went wrong. Please try again."]
+      : [null, "We couldn't reach the server. Check your connection and try again."];
+
   function mount() {
     const host = document.createElement("parley-widget");
     const root = host.attachShadow({ mode: "open" });
     const style = h("style");
     style.textContent = CSS;
+    const title = cfg.name ? `Chat with ${cfg.name}` : "Chat with us";
 
     const badge = h("span", { class: "badge", "data-testid": "parley-badge", hidden: true });
     const launcher = h(
@@ -728,6 +966,11 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       },
       icon(ICON_CHAT),
       badge
+    );
+    const back = h(
+      "button",
+      { type: "button", class: "back", "data-testid": "parley-back", "aria-label": "All conversations", onclick: showList },
+      icon(ICON_BACK)
     );
     const status = h("div", { class: "status", "data-testid": "parley-status", "aria-live": "polite" });
     const list = h("div", {
@@ -760,52 +1003,145 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       { type: "button", class: "send", "data-testid": "parley-send", "aria-label": "Send message", disabled: true, onclick: submit },
       icon(ICON_SEND)
     );
+    const prechat = makeForm(
+      "prechat",
+      "Before we start, please tell us who you are.",
+      [
+        ["name", "Name", { type: "text", autocomplete: "name", maxlength: "120" }],
+        ["email", "Email", { type: "email", autocomplete: "email", maxlength: "254" }],
+      ],
+      "Start chat",
+      submitPrechat
+    );
+    const skip = h("button", { type: "button", class: "btn ghost", "data-testid": "parley-prechat-skip", text: "Skip", onclick: skipPrechat });
+    const offline = makeForm(
+      "offline",
+      "We're not online right now. Leave a message and we'll reply by email.",
+      [
+        ["email", "Email", { type: "email", autocomplete: "email", maxlength: "254", required: true }],
+        ["name", "Name (optional)", { type: "text", autocomplete: "name", maxlength: "120" }],
+        ["body", "Message", { rows: "4", maxlength: String(MAX_BODY), required: true, onkeydown: onFormKeydown }],
+      ],
+      "Send message",
+      submitOffline
+    );
+    const newBtn = h("button", {
+      type: "button",
+      class: "btn",
+      "data-testid": "parley-new-conversation",
+      text: "New conversation",
+      onclick: newConversation,
+    });
+    const rows = h("div", { class: "rows" });
+    const bar = h("div", { class: "bar" });
+    const convos = h("div", { class: "convos", "data-testid": "parley-conversations" }, rows, bar);
+    const bottom = h("div", { class: "bottom" });
+    const chat = h("div", { class: "chat" }, list, typing, bottom);
+    const main = h("div", { class: "main" });
+    const head = h(
+      "header",
+      { class: "head" },
+      h("div", { class: "head-text" }, h("h2", { class: "title", text: title }), status),
+      h(
+        "button",
+        { type: "button", class: "close", "aria-label": "Close chat", onclick: () => (setOpen(false), launcher.focus()) },
+        icon(ICON_CLOSE)
+      )
+    );
     const panel = h(
       "section",
       {
         id: "parley-panel",
         class: "panel",
         role: "dialog",
-        "aria-label": "Chat with us",
+        "aria-label": title,
         "data-testid": "parley-panel",
         hidden: true,
         onkeydown: (e) => e.key === "Escape" && (setOpen(false), launcher.focus()),
       },
-      h(
-        "header",
-        { class: "head" },
-        h("div", { class: "head-text" }, h("h2", { class: "title", text: "Chat with us" }), status),
-        h(
-          "button",
-          { type: "button", class: "close", "aria-label": "Close chat", onclick: () => (setOpen(false), launcher.focus()) },
-          icon(ICON_CLOSE)
-        )
-      ),
-      list,
-      typing,
-      h("div", { class: "compose" }, input, send),
+      head,
+      main,
       h("div", { class: "foot", text: "Powered by Parley" })
     );
-    root.append(style, h("div", { class: "root" }, panel, launcher));
+    const wrap = h("div", { class: cfg.position === "left" ? "root left" : "root" }, panel, launcher);
+    root.append(style, wrap);
     document.body.append(host);
-    ui = { host, launcher, badge, panel, status, list, typing, typingText, input, send };
+    // The configured colour sits under the page's own --parley-accent, which keeps
+    // winning; its text colour is only ours to pick when the colour is ours too.
+    if (/^#[0-9a-f]{6}$/i.test(cfg.accent_color || "")) {
+      wrap.style.setProperty("--cfg-accent", cfg.accent_color);
+      if (!getComputedStyle(host).getPropertyValue("--parley-accent").trim()) {
+        wrap.style.setProperty("--cfg-accent-text", textOn(cfg.accent_color));
+      }
+    }
+    ui = { root, host, launcher, badge, panel, head, back, status, list, typing, typingText, input, send };
+    Object.assign(ui, { prechat, skip, offline, newBtn, rows, bar, convos, bottom, chat, main, mode: null, listSig: "" });
+    ui.compose = h("div", { class: "compose" }, input, send);
     render();
   }
 
   function setOpen(open) {
     panelOpen = open;
+    if (open && !view) {
+      // Several conversations and nothing new or pending in the last one: let the
+      // visitor pick. Otherwise straight into it, as with one.
+      view = state.list.length > 1 && !unreadHere() && !state.outbox.length ? "list" : "chat";
+    }
+    if (open && !live) {
+      live = true;
+      connect();
+    }
     ui.panel.hidden = !open;
     ui.launcher.classList.toggle("open", open);
     ui.launcher.setAttribute("aria-expanded", String(open));
     ui.launcher.replaceChildren(icon(open ? ICON_CLOSE : ICON_CHAT), ui.badge);
     if (open) {
       render(true);
-      ui.input.focus();
+      focusView();
       markRead();
     } else {
       typingStop();
     }
     renderBadge();
+  }
+
+  function showList() {
+    typingStop();
+    view = "list";
+    render();
+    focusView();
+  }
+
+  function openConversation(id) {
+    view = "chat";
+    if (id !== state.ticket) {
+      typingStop();
+      switchTicket(id);
+      load();
+    }
+    render(true);
+    focusView();
+    markRead();
+  }
+
+  function newConversation() {
+    view = "chat";
+    if (state.ticket) {
+      typingStop();
+      switchTicket(null);
+    }
+    render(true);
+    focusView();
+  }
+
+  function focusView() {
+    if (!panelOpen) return;
+    const target =
+      view === "list"
+        ? ui.rows.querySelector(".conv") || ui.newBtn
+        : { compose: ui.input, prechat: ui.prechat.inputs.name, offline: ui.offline.inputs.email, closed: ui.newBtn }[ui.mode] ||
+          ui.bottom.firstChild;
+    if (target) target.focus();
   }
 
   function onInput() {
@@ -823,6 +1159,14 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     }
   }
 
+  // Enter sends the offline message as it sends a chat message; Shift+Enter is a new line.
+  function onFormKeydown(event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      event.target.form.requestSubmit();
+    }
+  }
+
   function submit() {
     const body = ui.input.value.trim();
     if (!body || stopped) return;
@@ -831,6 +1175,153 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     typingStop();
     queue(body);
     ui.input.focus();
+  }
+
+  // --- pre-chat and offline forms ----------------------------------------------------------
+
+  const needsPrechat = () =>
+    prechatForced ||
+    (cfg.prechat === "required" && !(state.name && state.email)) ||
+    (cfg.prechat === "optional" && !state.asked && !(state.name && state.email));
+
+  async function submitPrechat(event) {
+    event.preventDefault();
+    const form = ui.prechat;
+    if (busy) return;
+    const name = form.inputs.name.value.trim();
+    const email = form.inputs.email.value.trim();
+    const required = cfg.prechat === "required" || prechatForced;
+    const errors = {};
+    if (required && !name) errors.name = "Please enter your name.";
+    if (required && !email) errors.email = "Please enter your email.";
+    else if (email && !EMAIL.test(email)) errors.email = "Please enter a valid email address.";
+    if (showErrors(form, errors)) return;
+    if (!name && !email) return skipPrechat();
+    busy = form.submit.disabled = true;
+    live = true;
+    try {
+      await session({ name, email });
+      state.asked = true;
+      prechatForced = false;
+      store.save();
+      connect();
+      flush();
+      render();
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 403) stop();
+      showErrors(form, ...problems(e));
+    } finally {
+      busy = form.submit.disabled = false;
+    }
+  }
+
+  function skipPrechat() {
+    state.asked = true;
+    store.save();
+    render();
+    focusView();
+  }
+
+  async function submitOffline(event) {
+    event.preventDefault();
+    const form = ui.offline;
+    if (busy) return;
+    const email = form.inputs.email.value.trim();
+    const name = form.inputs.name.value.trim();
+    const body = form.inputs.body.value.trim();
+    const errors = {};
+    if (!email) errors.email = "Please enter your email.";
+    else if (!EMAIL.test(email)) errors.email = "Please enter a valid email address.";
+    if (!body) errors.body = "Please write a message.";
+    if (showErrors(form, errors)) return;
+    busy = form.submit.disabled = true;
+    live = true;
+    try {
+      if (!state.token || !sessionDone) await session();
+      offlineClientId ||= newClientId();
+      const data = await api("POST", "/api/widget/offline/", { email, name, body, client_id: offlineClientId });
+      offlineClientId = null;
+      form.inputs.body.value = "";
+      Object.assign(state, { email, name: name || state.name, asked: true });
+      const id = typeof data.ticket === "object" ? data.ticket.id : data.ticket;
+      note(id, data.message);
+      if (state.ticket !== id) switchTicket(id);
+      historyLoaded = true;
+      put(data.message, 0);
+      doneFor = id;
+      doneEmail = email;
+      store.save();
+      connect(); // replies come over the socket
+      render(true);
+      sync().catch(noop);
+    } catch (e) {
+      // 401: the token lapsed; the next try starts a session first.
+      if (e instanceof HttpError && e.status === 401) sessionDone = false;
+      if (e instanceof HttpError && e.status === 400) offlineClientId = null;
+      showErrors(form, ...problems(e));
+      // Turned off since the config was read: chat instead, keeping the draft.
+      if (e instanceof HttpError && e.body.code === "offline_form_disabled") {
+        cfg.offline_form = false;
+        render();
+      }
+    } finally {
+      busy = form.submit.disabled = false;
+    }
+  }
+
+  // What goes under the conversation: the composer, or what must come first.
+  function bottomMode() {
+    if (view === "list") return "list";
+    const t = summary(state.ticket);
+    if (state.ticket) {
+      if (t && t.status === "closed") return "closed";
+      return state.ticket === doneFor && agentsOnline === false ? "done" : "compose";
+    }
+    if (prechatForced) return "prechat";
+    if (state.outbox.some((e) => e.ticket === null)) return "compose";
+    // The offline form asks for an email anyway, so it replaces the pre-chat form.
+    if (cfg.offline_form && agentsOnline === false) return "offline";
+    return needsPrechat() ? "prechat" : "compose";
+  }
+
+  function renderBottom() {
+    const mode = bottomMode();
+    if (mode === ui.mode) return;
+    const before = ui.mode;
+    const inside = ui.bottom.contains(ui.root.activeElement);
+    ui.mode = mode;
+    // A draft follows the visitor between composer and offline form as agents come and go.
+    const body = ui.offline.inputs.body;
+    if (before === "offline" && mode === "compose" && !ui.input.value) [ui.input.value, body.value] = [body.value, ""];
+    if (before === "compose" && mode === "offline" && !body.value) [body.value, ui.input.value] = [ui.input.value, ""];
+    let pane = null;
+    if (mode === "compose") pane = ui.compose;
+    if (mode === "prechat") {
+      const form = ui.prechat;
+      const optional = cfg.prechat === "optional" && !prechatForced;
+      for (const input of Object.values(form.inputs)) input.required = !optional;
+      if (optional) form.actions.prepend(ui.skip);
+      else ui.skip.remove();
+      prefill(form);
+      pane = form.el;
+    }
+    if (mode === "offline") {
+      prefill(ui.offline);
+      pane = ui.offline.el;
+    }
+    if (mode === "done") {
+      pane = h("div", { class: "note", "data-testid": "parley-offline-done", role: "status", tabindex: "-1" }, h("strong", { text: `Thanks! We'll reply to ${doneEmail}.` }));
+    }
+    if (mode === "closed") pane = h("div", { class: "note" }, h("span", { text: "This conversation is closed." }), ui.newBtn);
+    if (mode === "list") ui.bar.append(ui.newBtn);
+    ui.bottom.replaceChildren(...(pane ? [pane] : []));
+    ui.bottom.hidden = !pane;
+    if (mode === "compose") onInput();
+    if (inside) focusView();
+  }
+
+  function prefill(form) {
+    for (const name of ["name", "email"]) if (!form.inputs[name].value) form.inputs[name].value = state[name] || "";
   }
 
   // What the list should show, in order: held messages by seq, then the outbox.
@@ -853,7 +1344,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       });
     }
     for (const e of state.outbox) {
-      if ((e.ticket !== null && e.ticket !== state.ticket) || keys.has("c:" + e.client_id)) continue;
+      if (e.ticket !== state.ticket || keys.has("c:" + e.client_id)) continue;
       out.push({
         key: "c:" + e.client_id,
         seq: "",
@@ -903,25 +1394,38 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     renderStatus();
     renderBadge();
     renderTyping();
+    const listView = view === "list";
+    const shown = listView ? ui.convos : ui.chat;
+    if (ui.main.firstChild !== shown) {
+      ui.main.replaceChildren(shown);
+      scrollToEnd = true;
+    }
+    // Back to the list whenever there is one to go back to.
+    if (!listView && state.list.length) {
+      if (!ui.back.isConnected) ui.head.prepend(ui.back);
+    } else ui.back.remove();
+    renderBottom();
+    if (listView) return renderList();
     ui.send.disabled = stopped || !ui.input.value.trim();
     ui.input.disabled = stopped;
 
     const list = ui.list;
     const nearEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
     const wanted = [];
-    const all = items();
-    if (!all.length && (!state.ticket || historyLoaded)) {
-      if (!bubbles.has("intro")) {
-        const intro = h(
+    // The greeting heads every conversation; it is no message: no seq, never stored.
+    if (cfg.greeting) {
+      if (!bubbles.has("greeting")) {
+        const el = h(
           "div",
-          { class: "intro" },
-          h("strong", { text: "Hi there 👋" }),
-          "Ask us anything — we usually reply in a few minutes."
+          { class: "msg greeting", "data-testid": "parley-greeting" },
+          cfg.name ? h("div", { class: "name", text: cfg.name }) : null,
+          h("div", { class: "bubble", text: cfg.greeting })
         );
-        bubbles.set("intro", { el: intro, sig: "" });
+        bubbles.set("greeting", { el, sig: "" });
       }
-      wanted.push(bubbles.get("intro").el);
+      wanted.push(bubbles.get("greeting").el);
     }
+    const all = items();
     all.forEach((item, i) => {
       const prev = all[i - 1];
       const continued = Boolean(prev && prev.type === item.type && prev.name === item.name);
@@ -950,6 +1454,39 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       if (list.children[i] !== el) list.insertBefore(el, list.children[i] || null);
     });
     if (scrollToEnd || nearEnd) list.scrollTop = list.scrollHeight;
+  }
+
+  // Newest first. Rebuilt only when a row changes, keeping focus on its row.
+  function renderList() {
+    const rows = [...state.list]
+      .sort((a, b) => (Date.parse(b.created_at) || 0) - (Date.parse(a.created_at) || 0) || b.id - a.id)
+      .map((t) => [t.id, t.subject, t.status, t.created_at, unreadIn(t) > 0]);
+    const sig = JSON.stringify(rows);
+    if (sig === ui.listSig) return;
+    ui.listSig = sig;
+    const focused = ui.root.activeElement;
+    const again = focused && ui.rows.contains(focused) && focused.dataset.ticketId;
+    ui.rows.replaceChildren(
+      h("h3", { text: rows.length ? "Your conversations" : "No conversations yet" }),
+      ...rows.map(([id, subject, status, created, unread]) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: "conv",
+            "data-testid": "parley-conversation",
+            "data-ticket-id": String(id),
+            "data-status": status,
+            "data-unread": unread ? "true" : null,
+            onclick: () => openConversation(id),
+          },
+          h("span", { class: "conv-subject", text: subject || `Conversation #${id}` }),
+          h("span", { class: "conv-meta", text: [STATUS[status] || status, dayOf(created)].filter(Boolean).join(" · ") }),
+          unread ? h("span", { class: "dot", role: "img", "aria-label": "New messages" }) : null
+        )
+      )
+    );
+    if (again) for (const row of ui.rows.children) if (row.dataset.ticketId === again) row.focus();
   }
 
   function renderStatus() {
@@ -981,7 +1518,24 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 
   // --- start ------------------------------------------------------------------------------
 
-  function start() {
+  // The config decides whether there is a widget at all, so nothing is drawn and
+  // no visitor is made before it answers. An unreachable server is retried.
+  async function boot() {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        cfg = await api("GET", `/api/widget/config/?key=${encodeURIComponent(KEY)}`, null, null);
+        break;
+      } catch (e) {
+        if (e instanceof HttpError && e.status >= 400 && e.status < 500 && e.status !== 429) {
+          // A wrong key, or a site that may not embed it: say so once, draw nothing.
+          console.error(`Parley: ${(e.body && e.body.message) || `the widget config answered HTTP ${e.status}`}`);
+          return;
+        }
+        await new Promise((wake) => setTimeout(wake, Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)));
+      }
+    }
+    if (!document.body) await new Promise((wake) => document.addEventListener("DOMContentLoaded", wake, { once: true }));
+    agentsOnline = cfg.agents_online;
     mount();
     connect();
     document.addEventListener("visibilitychange", () => {
@@ -989,16 +1543,16 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       if (document.visibilityState === "visible" && !ws && !stopped) connect();
     });
     window.addEventListener("online", () => !ws && connect());
+    if (openWanted) setOpen(true);
   }
 
   // A small, read-only handle for debugging and tests: nothing here renders HTML.
   window.Parley = Object.freeze({
     version: VERSION,
-    state: () => ({ connected: ready, ticket: state.ticket, lastSeq: lastSeq(), outbox: state.outbox.length }),
-    open: () => ui && setOpen(true),
-    close: () => ui && setOpen(false),
+    state: () => ({ connected: ready, ticket: state.ticket, lastSeq: lastSeq(), outbox: state.outbox.length, view }),
+    open: () => (ui ? setOpen(true) : (openWanted = true)),
+    close: () => (ui ? setOpen(false) : (openWanted = false)),
   });
 
-  if (document.body) start();
-  else document.addEventListener("DOMContentLoaded", start, { once: true });
+  boot();
 })();

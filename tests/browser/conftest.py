@@ -37,32 +37,72 @@ HOST_PAGE = """<!doctype html>
 <body>
   <h1>Acme Shop</h1>
   <p>Anvils, rockets and other fine products.</p>
-  <script src="{app}/static/widget/parley.js" data-key="demo" async></script>
+  <script src="{app}/static/widget/parley.js" data-key="{key}" async></script>
 </body></html>
 """
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def start_app(tmp) -> Stack:
     """Parley on the embedded default (SQLite, in-memory layer) in a daphne process."""
-    tmp = tmp_path_factory.mktemp("browser-app")
     stack = Stack(tmp=tmp, env=process_env(tmp))
     stack.setup()
     stack.start_daphne("app")
+    return stack
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    stack = start_app(tmp_path_factory.mktemp("browser-app"))
     yield stack
     stack.stop_all()
 
 
+@pytest.fixture
+def quiet_app(tmp_path):
+    """An app of its own, where no agent has been online (presence outlives a tab
+    by PRESENCE_TTL, so the shared one is rarely empty)."""
+    stack = start_app(tmp_path)
+    yield stack
+    stack.stop_all()
+
+
+class HostSite:
+    """The customer's site: another origin (localhost, another port) than the app,
+    with one page per widget key."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        handler = functools.partial(QuietHandler, directory=str(root))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, app: Stack, key: str = "demo") -> str:
+        name = f"{app.ports['app']}-{key}.html"
+        (self.root / name).write_text(HOST_PAGE.format(app=app.http("app"), key=key))
+        return f"http://localhost:{self.server.server_address[1]}/{name}"
+
+
 @pytest.fixture(scope="session")
-def host_site(app, tmp_path_factory):
-    """The customer's site: another origin (localhost, another port) than the app."""
-    root = tmp_path_factory.mktemp("host-site")
-    (root / "index.html").write_text(HOST_PAGE.format(app=app.http("app")))
-    handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_address[1]}/index.html"
-    server.shutdown()
+def host(tmp_path_factory):
+    site = HostSite(tmp_path_factory.mktemp("host-site"))
+    yield site
+    site.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def host_site(app, host):
+    """The demo widget's page on the customer's site."""
+    return host.page(app)
+
+
+def configure_widget(app: Stack, key: str, **settings) -> None:
+    """Create or change a widget installation in the app's database."""
+    app.manage(
+        "shell",
+        "-c",
+        "from helpdesk.models import Widget; "
+        f"Widget.objects.update_or_create(key={key!r}, defaults={settings!r})",
+    )
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
