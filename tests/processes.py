@@ -87,14 +87,23 @@ class Stack:
         wait_for_http(self.http(name, "/healthz/"), self.servers[name], log)
         return self.http(name)
 
-    def stop_daphne(self, name: str) -> None:
+    def start_celery(self, name: str = "worker") -> None:
+        """A real Celery worker on this stack's broker (Redis or the filesystem)."""
+        log = self.tmp / f"celery-{name}.log"
+        self.servers[name] = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo",
+             "--loglevel", "INFO", "--hostname", f"{name}@%h"],
+            cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+    def stop(self, name: str) -> None:
         process = self.servers.pop(name)
         process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            # An overloaded daphne may still be draining its backlog; never leave
-            # it running after the test or benchmark that started it.
+            # An overloaded daphne may still be draining its backlog; never leave a
+            # process running after the test or benchmark that started it.
             process.kill()
             process.wait(timeout=15)
 
@@ -110,7 +119,7 @@ class Stack:
 
     def stop_all(self) -> None:
         for name in list(self.servers):
-            self.stop_daphne(name)
+            self.stop(name)
 
 
 def post_json(url: str, payload: dict, headers: dict | None = None) -> dict:

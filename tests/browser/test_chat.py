@@ -170,7 +170,7 @@ def test_the_widget_reconnects_resumes_and_flushes_its_outbox(app, host_site, ne
     visitor_says(visitor, "Are you there?")
     ticket = visitor.evaluate("Parley.state().ticket")
 
-    app.stop_daphne("app")
+    app.stop("app")
     expect(visitor.get_by_test_id("parley-status")).to_have_attribute("data-state", "connecting")
     visitor.get_by_test_id("parley-input").fill("Typed while offline")
     visitor.get_by_test_id("parley-send").click()

@@ -31,7 +31,10 @@ def stack(tmp_path_factory):
         admin.execute(f'CREATE DATABASE "{name}"')
     database_url = ADMIN_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
     tmp = tmp_path_factory.mktemp("stack")
-    stack = Stack(tmp=tmp, env=process_env(tmp, DATABASE_URL=database_url, REDIS_URL=REDIS_URL))
+    env = process_env(
+        tmp, DATABASE_URL=database_url, REDIS_URL=REDIS_URL, EMAIL_FILE_PATH=str(tmp / "mail")
+    )
+    stack = Stack(tmp=tmp, env=env)
     try:
         stack.setup()
         yield stack

@@ -1,0 +1,43 @@
+"""Celery work done by a real worker, fed through Redis by a real web process."""
+
+import time
+from pathlib import Path
+
+import pytest
+
+from ..processes import post_json
+
+pytestmark = pytest.mark.integration
+
+
+def wait_for_mail(folder: Path, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        mails = sorted(folder.glob("*.log")) if folder.exists() else []
+        if mails:
+            return mails[0].read_text()
+        time.sleep(0.5)
+    raise AssertionError(f"no email in {folder} after {timeout}s")
+
+
+def test_a_transcript_request_is_mailed_by_the_worker(stack):
+    stack.start_daphne("web")
+    stack.start_celery()
+    session = post_json(
+        stack.http("web", "/api/widget/session/"),
+        {"key": "demo", "name": "Kim", "email": "kim@example.com"},
+    )
+    auth = {"Authorization": f"Visitor {session['token']}"}
+    first = post_json(
+        stack.http("web", "/api/widget/tickets/"),
+        {"body": "Do you ship to <b>Iceland</b>?", "client_id": "k-1"},
+        auth,
+    )
+    answer = post_json(
+        stack.http("web", f"/api/widget/tickets/{first['ticket']}/transcript/"), {}, auth
+    )
+    assert answer == {"ticket": first["ticket"], "email": "kim@example.com"}
+
+    mail = wait_for_mail(Path(stack.env["EMAIL_FILE_PATH"]))
+    assert "To: kim@example.com" in mail
+    assert "Kim: Do you ship to <b>Iceland</b>?" in mail
