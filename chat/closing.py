@@ -35,6 +35,10 @@ def end_conversation(*, ticket: Ticket) -> Ticket:
     )
     ticket.refresh_from_db()
     events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
+    # The visitor's other tabs learn that the chat is over.
+    events.broadcast_on_commit(
+        [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(ticket)
+    )
     return ticket
 
 

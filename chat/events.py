@@ -149,6 +149,11 @@ def ticket_updated(ticket: Ticket) -> dict:
     return {"type": "ticket.updated", "ticket": ticket_payload(ticket)}
 
 
+def visitor_ticket_updated(ticket: Ticket) -> dict:
+    """The same frame type for a visitor's tabs, with only what a visitor may see."""
+    return {"type": "ticket.updated", "ticket": visitor_ticket_payload(ticket)}
+
+
 def typing(*, ticket_id: int, sender_type: str, name: str, state: str, user_id: int | None) -> dict:
     return {
         "type": "typing",

@@ -50,7 +50,12 @@ def test_ending_resolves_the_ticket_and_says_so_in_the_thread(
         for groups, event in broadcasts
         if groups == [events.visitor_group(ticket_ann.visitor_id)]
     ]
-    assert told_visitor[-1]["message"]["body"] == "Ann ended the chat."
+    assert told_visitor[-2]["message"]["body"] == "Ann ended the chat."
+    assert told_visitor[-1] == {
+        "type": "ticket.updated",
+        "ticket": events.visitor_ticket_payload(Ticket.objects.get(pk=ticket_ann.pk)),
+    }
+    assert told_visitor[-1]["ticket"]["status"] == "resolved"
     inbox = [event for groups, event in broadcasts if groups == [events.AGENTS_GROUP]]
     assert inbox[-1]["ticket"]["status"] == "resolved"
 
