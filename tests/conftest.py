@@ -6,12 +6,16 @@ import os
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
+from rest_framework.test import APIClient
 
 from chat import events
+from chat.services import Sender, post_message
+from chat.visitor_auth import visitor_token
 from helpdesk.asgi import application
 
 from .factories import AgentFactory, TicketFactory, VisitorFactory, WidgetFactory
@@ -59,6 +63,33 @@ def broadcasts(monkeypatch):
 def widget(db):
     """An installation on one customer site; visitors from factories get their own."""
     return WidgetFactory(name="Acme", key="acme", allowed_origins="https://shop.example")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def as_visitor(api, visitor):
+    """``api`` authenticated as ``visitor``, as the widget would be."""
+    api.credentials(HTTP_AUTHORIZATION=f"Visitor {visitor_token(visitor)}")
+    return api
+
+
+@pytest.fixture
+def ann_api(api, ticket_ann):
+    return as_visitor(api, ticket_ann.visitor)
+
+
+@database_sync_to_async
+def say(ticket, body, *, agent=None, internal=False):
+    """Post a message from an async test: the agent's, or the ticket's visitor's."""
+    sender = (
+        Sender.for_agent(agent.user, agent.display_name)
+        if agent
+        else Sender.for_visitor(ticket.visitor)
+    )
+    return post_message(ticket=ticket, sender=sender, body=body, internal=internal)
 
 
 @pytest.fixture

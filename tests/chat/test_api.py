@@ -1,24 +1,15 @@
 """The widget REST API: session, history and the fallback send."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from chat.models import Message
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
 from helpdesk.models import Ticket, Visitor
 
+from ..conftest import as_visitor
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_visitor(api, visitor):
-    api.credentials(HTTP_AUTHORIZATION=f"Visitor {visitor_token(visitor)}")
-    return api
 
 
 def test_a_new_session_creates_a_visitor_with_what_the_widget_reports(api, widget):

@@ -6,7 +6,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from chat.models import Message
-from chat.visitor_auth import visitor_token
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +18,6 @@ WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture
-def ann_api(ticket_ann):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Visitor {visitor_token(ticket_ann.visitor)}")
-    return api
 
 
 def upload(api, ticket, name, content, **fields):

@@ -1,22 +1,13 @@
 """The end of a chat: ending it, rating it, and the transcript by email."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from chat import events, tasks
 from chat.models import Message, TranscriptRequest
 from chat.services import Sender, post_message
-from chat.visitor_auth import visitor_token
 from helpdesk.models import Ticket
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ann_api(ticket_ann):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Visitor {visitor_token(ticket_ann.visitor)}")
-    return api
 
 
 @pytest.fixture

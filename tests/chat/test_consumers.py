@@ -8,23 +8,12 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
 from chat.models import Message
-from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
 from helpdesk.models import Ticket, Visitor
 
-from ..conftest import connect, visitor_socket
+from ..conftest import connect, say, visitor_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@database_sync_to_async
-def say(ticket, body, *, agent=None, internal=False):
-    sender = (
-        Sender.for_agent(agent.user, agent.display_name)
-        if agent
-        else Sender.for_visitor(ticket.visitor)
-    )
-    return post_message(ticket=ticket, sender=sender, body=body, internal=internal)
 
 
 @database_sync_to_async

@@ -6,11 +6,12 @@ import json
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient
-from rest_framework.test import APIClient
 
 from chat import events
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
+
+from ..conftest import say
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,16 +52,6 @@ async def open_stream(token: str, resume: dict | None = None, origin: str = SHOP
         "/api/widget/stream/", query, headers=headers_for(token, origin)
     )
     return response
-
-
-@sync_to_async
-def say(ticket, body, *, agent=None, internal=False):
-    sender = (
-        Sender.for_agent(agent.user, agent.display_name)
-        if agent
-        else Sender.for_visitor(ticket.visitor)
-    )
-    return post_message(ticket=ticket, sender=sender, body=body, internal=internal)
 
 
 async def test_the_stream_opens_like_a_socket_then_carries_live_frames(ticket_ann, agent_bob):
@@ -143,13 +134,6 @@ async def test_another_visitors_ticket_in_resume_is_not_found(ticket_ann, visito
 
 
 # --- typing and read receipts over REST ---------------------------------------------------
-
-
-@pytest.fixture
-def ann_api(ticket_ann):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Visitor {visitor_token(ticket_ann.visitor)}")
-    return api
 
 
 def test_typing_over_rest_reaches_the_agents_watching(ann_api, ticket_ann, broadcasts):

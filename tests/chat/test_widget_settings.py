@@ -4,29 +4,18 @@ allowed to embed it, the pre-chat form and the offline form."""
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
-from rest_framework.test import APIClient
 
 from chat.models import Message
 from chat.visitor_auth import visitor_token
 from helpdesk.models import Ticket, Visitor, Widget
 
-from ..conftest import connect
+from ..conftest import as_visitor, connect
 from ..factories import VisitorFactory, WidgetFactory
 
 pytestmark = pytest.mark.django_db
 
 SHOP = "https://shop.example"
 EVIL = "https://evil.example"
-
-
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-def as_visitor(api, visitor):
-    api.credentials(HTTP_AUTHORIZATION=f"Visitor {visitor_token(visitor)}")
-    return api
 
 
 # --- config ---------------------------------------------------------------------------
