@@ -151,10 +151,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if not REDIS_URL:
     # kombu's filesystem transport: a real worker and beat with no server at all.
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"
-    CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+    # Where kombu keeps its exchange tables; by default a "control" folder in
+    # whatever directory the worker was started from.
+    CELERY_CONTROL_DIR = VAR_DIR / "celery" / "control"
+    for folder in (CELERY_QUEUE_DIR, CELERY_CONTROL_DIR):
+        folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
+        "control_folder": str(CELERY_CONTROL_DIR),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

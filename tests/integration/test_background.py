@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ..processes import post_json
+from ..processes import ROOT, Stack, post_json, process_env
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,18 @@ def wait_for_mail(folder: Path, timeout: float = 60) -> str:
     raise AssertionError(f"no email in {folder} after {timeout}s")
 
 
-def test_a_transcript_request_is_mailed_by_the_worker(stack):
+@pytest.fixture
+def embedded(tmp_path):
+    """The make-run configuration: SQLite and a broker that is a folder on disk."""
+    stack = Stack(tmp=tmp_path, env=process_env(tmp_path, EMAIL_FILE_PATH=str(tmp_path / "mail")))
+    stack.setup()
+    yield stack
+    stack.stop_all()
+
+
+@pytest.mark.parametrize("configuration", ["stack", "embedded"])
+def test_a_transcript_request_is_mailed_by_the_worker(request, configuration):
+    stack = request.getfixturevalue(configuration)
     stack.start_daphne("web")
     stack.start_celery()
     session = post_json(
@@ -41,3 +52,7 @@ def test_a_transcript_request_is_mailed_by_the_worker(stack):
     mail = wait_for_mail(Path(stack.env["EMAIL_FILE_PATH"]))
     assert "To: kim@example.com" in mail
     assert "Kim: Do you ship to <b>Iceland</b>?" in mail
+    stack.stop("worker")
+    stack.stop("web")
+    # The filesystem broker keeps all its folders under PARLEY_VAR_DIR.
+    assert not (ROOT / "control").exists()
