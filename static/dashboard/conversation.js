@@ -146,7 +146,8 @@ function fillMessage(item, message, { seen }) {
   if (message.internal) {
     bubble.append(h("div", { class: "msg-label" }, "Internal note"));
   }
-  bubble.append(h("p", { class: "msg-body" }, message.body ?? ""));
+  if (message.attachment) bubble.append(attachmentView(message.attachment));
+  if (message.body || !message.attachment) bubble.append(h("p", { class: "msg-body" }, message.body ?? ""));
 
   const time = h("time", { datetime: message.created_at, title: fullTime(message.created_at) },
     messageTime(message.created_at));
@@ -167,6 +168,20 @@ function fillMessage(item, message, { seen }) {
     meta.append(h("span", { class: "msg-state msg-seen" }, "Seen"));
   }
   item.replaceChildren(bubble, meta);
+}
+
+// Only links the server made: a payload can never smuggle in another scheme.
+const ATTACHMENT_PATH = "/api/attachments/";
+
+function attachmentView({ url, name, content_type: type, size }) {
+  if (typeof url !== "string" || !url.startsWith(ATTACHMENT_PATH)) return null;
+  const link = h("a", {
+    class: "msg-attachment", href: url, target: "_blank", rel: "noopener noreferrer",
+    "data-testid": "thread-attachment", "data-content-type": type,
+  });
+  if (String(type).startsWith("image/")) link.append(h("img", { src: url, alt: name, loading: "lazy" }));
+  else link.append(`${name} (${Math.max(1, Math.round(size / 1024))} KB)`);
+  return link;
 }
 
 export class TypingView {
