@@ -1,42 +1,177 @@
 /*!
- * Parley chat widget, protocol v1.
- *
- * Embed with one tag, naming the widget (Django admin, Widgets):
+ * Parley chat widget, protocol v1 (docs/protocol.md).
  *   <script src="https://help.example.com/static/widget/parley.js" data-key="demo" async></script>
+ * Optional: data-transport="auto|websocket|fallback", data-lang="en|de".
  *
- * Plain JavaScript, no dependencies, no build step. It renders inside an open
- * Shadow DOM so the host page's CSS can't reach it, keeps its state in
- * localStorage (namespaced by server and key), and talks only to the server it
- * was loaded from: REST under /api/widget/ and one WebSocket at /ws/widget/.
- * Delivery rests on the per-ticket `seq`: messages are kept by seq, duplicates are
- * dropped and gaps are fetched over REST (see docs/protocol.md).
- *
- * Theming: colour, side, name and greeting come from the widget's settings on the
- * server. The host page may still set `parley-widget { --parley-accent: #0f766e; }`
- * (and --parley-accent-text), which wins over the configured colour; nothing else
- * of the page's CSS gets in.
+ * It renders in an open Shadow DOM (of the page's CSS only --parley-accent and
+ * --parley-accent-text get in), keeps its state in localStorage, and talks only to
+ * the server it came from: REST plus a WebSocket, or an event stream where sockets
+ * don't get through. Messages are kept by seq: duplicates dropped, gaps fetched.
  */
 (() => {
   "use strict";
 
   if (window.Parley) return; // the tag was included twice
 
-  const VERSION = "1.1.0";
+  const VERSION = "1.2.0";
 
-  // --- configuration --------------------------------------------------------------
+  // --- words ---
 
-  // currentScript only exists while this file first runs, so capture it now.
+  // Everything the visitor reads; server-supplied texts are shown as they come.
+  const WORDS = {
+    en: {
+      chatWith: (n) => `Chat with ${n}`,
+      chatUs: "Chat with us",
+      needName: "Please enter your name.",
+      needEmail: "Please enter your email.",
+      badEmail: "Please enter a valid email address.",
+      needBody: "Please write a message.",
+      thanks: (e) => `Thanks! We'll reply to ${e}.`,
+      support: "Support",
+      sending: "Sending…",
+      seen: "Seen",
+      sent: "Sent",
+      notSent: "Not sent.",
+      retry: "Retry",
+      remove: "Remove",
+      yours: "Your conversations",
+      none: "No conversations yet",
+      news: "New messages",
+      unavailable: "Chat is unavailable",
+      reconnecting: "Reconnecting… we'll send your messages",
+      connecting: "Connecting…",
+      online: "We're online · replies in minutes",
+      away: "We're away · leave a message",
+      close: "Close chat",
+      open: "Open chat",
+      openN: (n) => `Open chat, ${n} unread message${n > 1 ? "s" : ""}`,
+      typing: (n) => `${n} is typing…`,
+      anAgent: "An agent",
+      opened: "Open",
+      resolved: "Resolved",
+      closed: "Closed",
+      oops: "Something went wrong. Please try again.",
+      unreachable: "We couldn't reach the server. Check your connection and try again.",
+      all: "All conversations",
+      log: "Conversation",
+      write: "Write a message…",
+      message: "Message",
+      send: "Send message",
+      prechat: "Before we start, please tell us who you are.",
+      name: "Name",
+      email: "Email",
+      start: "Start chat",
+      skip: "Skip",
+      offline: "We're not online right now. Leave a message and we'll reply by email.",
+      nameOpt: "Name (optional)",
+      newConvo: "New conversation",
+      powered: "Powered by Parley",
+      end: "End chat",
+      endQ: "End this chat?",
+      cancel: "Cancel",
+      ended: "This chat has ended.",
+      rate: "How was this chat?",
+      star: (n) => `${n} of 5 stars`,
+      pick: "Please pick a rating.",
+      comment: "Comment (optional)",
+      sendRating: "Send rating",
+      rated: "Thanks for your feedback!",
+      transcript: "Get this chat by email?",
+      sendTranscript: "Send transcript",
+      mailed: (e) => `We'll email the transcript to ${e}.`,
+      attach: "Attach an image or PDF",
+      fileType: "Only images (PNG, JPEG, GIF, WebP) and PDFs.",
+      fileSize: "Files can be at most 10 MB.",
+      textFirst: "Please send a message first.",
+      emoji: "Insert emoji",
+      newMsg: (n) => `(${n}) New message${n > 1 ? "s" : ""}`,
+    },
+    de: {
+      chatWith: (n) => `Chat mit ${n}`,
+      chatUs: "Chatten Sie mit uns",
+      needName: "Bitte geben Sie Ihren Namen ein.",
+      needEmail: "Bitte geben Sie Ihre E-Mail-Adresse ein.",
+      badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+      needBody: "Bitte schreiben Sie eine Nachricht.",
+      thanks: (e) => `Danke! Wir antworten an ${e}.`,
+      support: "Support",
+      sending: "Wird gesendet…",
+      seen: "Gelesen",
+      sent: "Gesendet",
+      notSent: "Nicht gesendet.",
+      retry: "Erneut senden",
+      remove: "Entfernen",
+      yours: "Ihre Unterhaltungen",
+      none: "Noch keine Unterhaltungen",
+      news: "Neue Nachrichten",
+      unavailable: "Chat ist nicht verfügbar",
+      reconnecting: "Verbinde neu… Ihre Nachrichten werden gesendet",
+      connecting: "Verbinde…",
+      online: "Wir sind online · Antwort in wenigen Minuten",
+      away: "Wir sind nicht da · hinterlassen Sie eine Nachricht",
+      close: "Chat schließen",
+      open: "Chat öffnen",
+      openN: (n) => `Chat öffnen, ${n} ungelesene Nachricht${n > 1 ? "en" : ""}`,
+      typing: (n) => `${n} schreibt…`,
+      anAgent: "Ein Mitarbeiter",
+      opened: "Offen",
+      resolved: "Erledigt",
+      closed: "Geschlossen",
+      oops: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+      unreachable: "Keine Verbindung zum Server. Bitte versuchen Sie es erneut.",
+      all: "Alle Unterhaltungen",
+      log: "Unterhaltung",
+      write: "Nachricht schreiben…",
+      message: "Nachricht",
+      send: "Nachricht senden",
+      prechat: "Bevor wir beginnen: Bitte sagen Sie uns, wer Sie sind.",
+      name: "Name",
+      email: "E-Mail",
+      start: "Chat starten",
+      skip: "Überspringen",
+      offline: "Wir sind gerade nicht da. Schreiben Sie uns, wir antworten per E-Mail.",
+      nameOpt: "Name (optional)",
+      newConvo: "Neue Unterhaltung",
+      powered: "Bereitgestellt von Parley",
+      end: "Chat beenden",
+      endQ: "Diesen Chat beenden?",
+      cancel: "Abbrechen",
+      ended: "Dieser Chat wurde beendet.",
+      rate: "Wie war dieser Chat?",
+      star: (n) => `${n} von 5 Sternen`,
+      pick: "Bitte wählen Sie eine Bewertung.",
+      comment: "Kommentar (optional)",
+      sendRating: "Bewertung senden",
+      rated: "Danke für Ihr Feedback!",
+      transcript: "Diesen Chat per E-Mail erhalten?",
+      sendTranscript: "Verlauf senden",
+      mailed: (e) => `Wir senden den Verlauf an ${e}.`,
+      attach: "Bild oder PDF anhängen",
+      fileType: "Nur Bilder (PNG, JPEG, GIF, WebP) und PDFs.",
+      fileSize: "Dateien dürfen höchstens 10 MB groß sein.",
+      textFirst: "Bitte schreiben Sie zuerst eine Nachricht.",
+      emoji: "Emoji einfügen",
+      newMsg: (n) => `(${n}) Neue Nachricht${n > 1 ? "en" : ""}`,
+    },
+  };
+
+  // --- configuration ---
+
+  // currentScript only exists while this file first runs.
   const SCRIPT = document.currentScript || document.querySelector('script[src*="/widget/parley.js"]');
   if (!SCRIPT) return;
-  const KEY = (SCRIPT.getAttribute("data-key") || "").trim();
+  const attr = (name) => (SCRIPT.getAttribute("data-" + name) || "").trim();
+  const KEY = attr("key");
   if (!KEY) {
     console.error("Parley: the script tag needs data-key");
     return;
   }
+  const LANG = /^de/i.test(attr("lang") || navigator.language) ? "de" : "en";
+  const T = WORDS[LANG];
+  const FORCED = attr("transport") || "auto";
   const SERVER = new URL(SCRIPT.src, location.href).origin;
   const WS_URL = SERVER.replace(/^http/, "ws") + "/ws/widget/";
-  // A token belongs to one widget: the server swaps another key's token for a new
-  // visitor, so two widgets sharing one slot would keep replacing each other.
+  // A token belongs to one widget: two widgets sharing a slot would keep replacing it.
   const STORAGE_KEY = "parley:v1:" + SERVER + ":" + KEY;
 
   const HISTORY_PAGE = 100;
@@ -49,6 +184,10 @@
   const TYPING_IDLE = 2000;
   const TYPING_EXPIRE = 8000; // an agent who vanished never sends "stop"
   const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+  const FILE_TYPES = /^(image\/(png|jpeg|gif|webp)|application\/pdf)$/;
+  const FILE_MAX = 10 * 1024 * 1024; // settings.PARLEY["ATTACHMENT_MAX_BYTES"]
+  const PROBE_EVERY = 300000;
+  const EMOJI = "😀 😂 😊 😍 😉 🙂 😅 🤔 😮 😢 😴 🙈 👍 👎 👏 🙏 👋 💪 🎉 ❤️ 🔥 ✅ ⭐ ☕".split(" ");
 
   const CLOSE_UNAUTHENTICATED = 4401;
   const CLOSE_FORBIDDEN = 4403;
@@ -56,15 +195,13 @@
 
   const noop = () => {};
 
-  // --- persistent state -------------------------------------------------------------
+  // --- persistent state ---
 
-  // token/visitor/name/email: identity, as the server last described it. asked:
-  // the optional pre-chat form was answered or skipped. ticket: the conversation
-  // shown (null: a new one). tickets[id]: lastSeq (everything up to it is held;
-  // only meaningful for the shown one) and read (the last seq the visitor has had
-  // on screen). list: the visitor's conversations as the server summarised them.
-  // outbox: messages not yet acknowledged, resent with the same client_id; a null
-  // ticket means "opens a new conversation".
+  // asked: the optional pre-chat form was answered or skipped. ticket: the one
+  // shown (null: a new one). tickets[id]: lastSeq (all up to it is held, for the
+  // shown one), read (the last seq the visitor has had on screen). outbox: sent
+  // again with the same client_id until acknowledged; a null ticket opens one.
+  // done: client_ids lately settled, which another tab's outbox can't bring back.
   const fresh = () => ({
     v: 1,
     token: null,
@@ -76,6 +213,7 @@
     tickets: {},
     list: [],
     outbox: [],
+    done: [],
   });
   const store = {
     load() {
@@ -98,17 +236,28 @@
     },
   };
   const state = store.load();
+  // Each tab sends what was written in it; sessionStorage keeps its id over a reload.
+  let tabId = Math.random().toString(36).slice(2);
+  try {
+    tabId = sessionStorage.parleyTab ||= tabId;
+  } catch (e) {
+    /* storage disabled: a new id per page */
+  }
 
-  // --- live state (this page only) --------------------------------------------------
+  // --- live state (this page only) ---
 
   let cfg = null; // GET /api/widget/config/
-  // Sessions create visitors, so one is only wanted by someone who already is one
-  // or who opens the panel.
+  // Sessions create visitors: only for one already, or someone opening the panel.
   let live = Boolean(state.token);
   let view = null; // "list" or "chat"; chosen when the panel first opens
   const msgs = new Map(); // seq -> message, for state.ticket
   let historyLoaded = false; // the current ticket's history came over REST (or it is new)
-  let ws = null;
+  let ws = null; // a WebSocket, or the event stream's {sse, close}
+  let transport = FORCED === "fallback" ? "fallback" : "websocket";
+  let drops = []; // when sockets failed lately
+  let noWelcome = 0; // sockets in a row that never got to welcome
+  let sendFails = 0; // REST sends in a row that found the server away
+  let sendTimer = 0;
   let ready = false; // welcome received on ws
   let wasReady = false;
   let connecting = false;
@@ -136,36 +285,43 @@
   let typingOut = { active: false, at: 0, idle: 0 };
   let typingIn = null; // {name, timer}
   let panelOpen = false;
+  const uploads = new Map(); // client_id -> entry: files can't wait in localStorage
+  let confirming = 0; // the ticket whose "end chat?" question is shown
+  let audio = null;
+  let blink = 0;
+  let unseen = 0; // agent messages while the tab was hidden
+  let pageTitle = "";
 
   const ticketInfo = () => {
     if (!state.ticket) return null;
     return (state.tickets[state.ticket] ||= { lastSeq: 0, read: 0 });
   };
   const lastSeq = () => (ticketInfo() ? ticketInfo().lastSeq : 0);
+  const resume = () => (state.ticket ? { [state.ticket]: lastSeq() } : {});
+  // Full jitter: reconnecting tabs spread out instead of arriving together.
+  const backoff = (n) => Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n);
   const summary = (id) => state.list.find((t) => t.id === id);
   const readOf = (id) => (state.tickets[id] ? state.tickets[id].read : 0);
 
-  // History is reloaded from REST on every page load, so what is held in memory
-  // starts from nothing; the stored lastSeq says how far the last page got.
+  // History is reloaded on every page load: memory starts from nothing.
   if (ticketInfo()) ticketInfo().lastSeq = 0;
 
-  // Show another conversation (or a new one). Every ticket's `read` mark survives,
-  // so unread counts stay right across switches and reloads.
-  function switchTicket(id) {
+  // Every ticket's `read` survives, so unread counts stay right across switches.
+  function switchTicket(id, quiet) {
     state.ticket = id || null;
-    if (id) state.tickets[id] = { lastSeq: 0, read: readOf(id) };
+    if (id) (state.tickets[id] ||= { read: 0 }).lastSeq = 0;
     msgs.clear();
     historyLoaded = false;
     const t = summary(id);
     agentSeen = (t && t.agent_seen_seq) || 0;
     seenSent = 0;
     if (id !== doneFor) doneFor = 0;
+    confirming = 0;
     setTypingIn(null);
-    store.save();
+    if (!quiet) store.save();
   }
 
-  // Merge the server's summaries into the list. A conversation this device has
-  // never shown counts as read: old history is not news.
+  // One never shown on this device counts as read: old history is not news.
   function mergeList(tickets) {
     for (const t of tickets || []) {
       const old = summary(t.id);
@@ -175,8 +331,6 @@
     }
   }
 
-  // Keep the list current from live traffic: a conversation born in another tab
-  // or by the offline form, news in one that is not shown. Says whether it was new.
   function note(id, m) {
     let t = summary(id);
     const born = !t;
@@ -193,7 +347,7 @@
     return born;
   }
 
-  // --- messages: merge by seq ----------------------------------------------------------
+  // --- messages: merge by seq ---
 
   // prevSeq (from message.new) is the seq of the previous message a visitor can
   // see: when it is held, the seqs in between were internal notes, not losses.
@@ -205,16 +359,14 @@
     if (fetchGaps && message.seq > info.lastSeq) sync().catch(noop); // frames were lost
   }
 
-  // A held message settles its outbox entry, however it arrived: an ack lost to
-  // a reload shows up in the REST history instead.
+  // An ack lost to a reload shows up in the REST history instead.
   function hold(message) {
     msgs.set(message.seq, message);
     const entry = message.client_id && findEntry(message.client_id);
     if (entry) confirm(entry, state.ticket);
   }
 
-  // Fetch everything after lastSeq over REST. One at a time; asking again while
-  // one runs makes it run once more.
+  // One at a time; asking again while one runs makes it run once more.
   function sync() {
     if (!state.ticket) return Promise.resolve();
     if (syncing) {
@@ -249,13 +401,12 @@
       markRead();
     })().finally(() => {
       syncing = null;
-      // Asked for while this run was busy with a ticket that is no longer shown.
       if (syncAgain) sync().catch(noop);
     });
     return syncing;
   }
 
-  // Load the shown conversation; one that is gone (or not ours) leaves the list.
+  // One that is gone (or not ours) leaves the list.
   function load() {
     const id = state.ticket;
     sync().catch((e) => {
@@ -266,7 +417,7 @@
     });
   }
 
-  // --- REST -------------------------------------------------------------------------------
+  // --- REST ---
 
   class HttpError extends Error {
     constructor(status, body) {
@@ -278,12 +429,13 @@
 
   async function api(method, path, body, token = state.token) {
     const headers = { Accept: "application/json" };
-    if (body) headers["Content-Type"] = "application/json";
+    const json = body && !(body instanceof FormData);
+    if (json) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Visitor ${token}`;
     const res = await fetch(SERVER + path, {
       method,
       headers,
-      body: body ? JSON.stringify(body) : undefined,
+      body: json ? JSON.stringify(body) : body || undefined,
       credentials: "omit", // identity is the header token, never a cookie
       mode: "cors",
     });
@@ -292,8 +444,7 @@
     return data;
   }
 
-  // One session call at a time: a pre-chat form sent while the first call is out
-  // must carry the token that call brings back, not make a second visitor.
+  // One at a time: a pre-chat form sent meanwhile must not make a second visitor.
   function session(extra) {
     const run = sessionQueue.then(() => openSession(extra));
     sessionQueue = run.catch(noop);
@@ -323,11 +474,7 @@
       for (const entry of state.outbox) entry.ticket = null;
       Object.assign(state, { tickets: {}, list: [], asked: false });
       // A socket still open speaks for the old identity.
-      if (ws) {
-        const sock = ws;
-        socketGone(sock, 1000);
-        sock.close();
-      }
+      drop(1000);
     }
     state.token = data.token;
     state.visitor = data.visitor.id;
@@ -335,8 +482,7 @@
     state.email = data.visitor.email || "";
     agentsOnline = data.agents_online;
     mergeList(data.tickets);
-    // A conversation the visitor picked stays shown, closed or not; a vanished one
-    // gives way to the newest open one.
+    // A picked conversation stays shown, closed or not; a vanished one gives way.
     if (state.ticket && !data.tickets.some((t) => t.id === state.ticket)) {
       const open = data.tickets.find((t) => t.status !== "closed");
       state.list = state.list.filter((t) => t.id !== state.ticket);
@@ -349,12 +495,113 @@
     render();
   }
 
-  // --- WebSocket ---------------------------------------------------------------------------
+  // --- transports: WebSocket, or event stream + REST ---
 
   function sendFrame(frame) {
+    if (ws && ws.sse) return rest(frame);
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
     ws.send(JSON.stringify(frame));
     return true;
+  }
+
+  // Over the fallback a 201 stands in for message.ack, an error body for an error frame.
+  function rest(frame) {
+    const { type, ticket, client_id } = frame;
+    const path = `/api/widget/tickets/${ticket ? ticket + "/" : ""}`;
+    if (type !== "message.send") {
+      if (type !== "ping") api("POST", path + type + "/", type === "seen" ? { seq: frame.seq } : { state: frame.state }).catch(noop);
+      return true;
+    }
+    api("POST", ticket ? path + "messages/" : path, { body: frame.body, client_id }).then(
+      (data) => {
+        sendFails = 0;
+        onAck(data.ticket, data.message);
+      },
+      (e) => {
+        const status = e.status;
+        if (status === 401) return drop(CLOSE_UNAUTHENTICATED);
+        if (status >= 400 && status < 500 && status !== 429) return onError({ ...e.body, client_id });
+        // Unreachable, failing or rate-limited: still pending, sent again later.
+        inFlight.delete(client_id);
+        if (ticketlessInFlight === client_id) ticketlessInFlight = null;
+        clearTimeout(sendTimer);
+        sendTimer = setTimeout(flush, backoff(sendFails++));
+      }
+    );
+    return true;
+  }
+
+  function drop(code) {
+    const sock = ws;
+    if (!sock) return;
+    socketGone(sock, code);
+    sock.close();
+  }
+
+  function frameIn(data) {
+    awaitingPong = false;
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch (e) {
+      return;
+    }
+    if (frame && typeof frame.type === "string") onFrame(frame);
+  }
+
+  // fetch, not EventSource, so the token goes in a header, never a URL. It ends as
+  // a socket closes: 1000 (the server recycles it), 4401/4403 (refused) or 1006.
+  async function openStream() {
+    const ctrl = new AbortController();
+    const sock = { sse: true, close: () => ctrl.abort() };
+    ws = sock;
+    let code = 1006;
+    try {
+      const res = await fetch(`${SERVER}/api/widget/stream/?resume=${encodeURIComponent(JSON.stringify(resume()))}`, {
+        headers: { Accept: "text/event-stream", Authorization: `Visitor ${state.token}` },
+        credentials: "omit",
+        cache: "no-store",
+        signal: ctrl.signal,
+      });
+      if (res.status === 401 || res.status === 403) code = 4000 + res.status;
+      if (res.ok) {
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let tail = "";
+        let data = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          awaitingPong = false; // keepalives count: the line is alive
+          const lines = (tail += value).split(/\r\n|\r|\n/);
+          tail = lines.pop();
+          for (const line of lines) {
+            if (line.startsWith("data:")) data += line.slice(line[5] === " " ? 6 : 5);
+            else if (!line && data) {
+              if (ws === sock) frameIn(data);
+              data = "";
+            }
+          }
+        }
+        code = 1000;
+      }
+    } catch (e) {
+      /* dropped, or closed by us */
+    }
+    socketGone(sock, code);
+  }
+
+  // In auto mode, leave the stream once a socket gets through again.
+  function probe() {
+    if (FORCED !== "auto" || transport !== "fallback" || !ready) return;
+    const sock = new WebSocket(WS_URL);
+    setTimeout(() => sock.close(), 10000);
+    sock.onopen = () => sock.send(JSON.stringify({ type: "hello", token: state.token, resume: {} }));
+    sock.onmessage = (event) => {
+      if (!event.data.includes('"welcome"')) return;
+      sock.close();
+      transport = "websocket";
+      drop(1000);
+    };
   }
 
   async function connect() {
@@ -382,30 +629,29 @@
     }
     connecting = false;
     render();
-
-    const sock = new WebSocket(WS_URL);
-    ws = sock;
-    sock.onopen = () => {
-      const resume = state.ticket ? { [state.ticket]: lastSeq() } : {};
-      sock.send(JSON.stringify({ type: "hello", token: state.token, resume }));
-    };
-    sock.onmessage = (event) => {
-      awaitingPong = false;
-      let frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch (e) {
-        return;
-      }
-      if (frame && typeof frame.type === "string") onFrame(frame);
-    };
-    sock.onclose = (event) => socketGone(sock, event.code);
+    if (transport === "fallback") openStream();
+    else {
+      const sock = (ws = new WebSocket(WS_URL));
+      sock.onopen = () => sock.send(JSON.stringify({ type: "hello", token: state.token, resume: resume() }));
+      sock.onmessage = (event) => frameIn(event.data);
+      sock.onclose = (event) => socketGone(sock, event.code);
+    }
+    // A proxy may hold a connection open without passing anything.
+    const conn = ws;
+    setTimeout(() => ws === conn && !ready && drop(1006), 10000);
   }
 
   function socketGone(sock, code) {
     if (ws !== sock) return;
     sock.onopen = sock.onmessage = sock.onclose = null;
     ws = null;
+    // Three abnormal closes in a minute, or three sockets in a row without welcome.
+    if (!sock.sse && FORCED === "auto" && code < 4000 && code !== 1000) {
+      const now = Date.now();
+      drops = drops.filter((t) => now - t < 60000).concat(now);
+      noWelcome = ready ? 0 : noWelcome + 1;
+      if (drops.length > 2 || noWelcome > 2) [transport, drops, noWelcome, attempts] = ["fallback", [], 0, 0];
+    }
     ready = false;
     clearInterval(pingTimer);
     inFlight.clear();
@@ -414,9 +660,8 @@
     setTypingIn(null);
     if (code === CLOSE_FORBIDDEN) return stop();
     if (code === CLOSE_UNAUTHENTICATED) {
-      // Ask for a new session. The server swaps an expired or forged token for a
-      // new visitor itself, and a merely slow hello keeps its identity; a second
-      // refusal in a row drops the token outright.
+      // The server swaps an expired or forged token for a new visitor itself, and a
+      // merely slow hello keeps its identity; a second refusal drops the token.
       authFailures += 1;
       if (authFailures > 1) state.token = null;
       sessionDone = false;
@@ -427,10 +672,7 @@
 
   function scheduleReconnect(atLeast = 0) {
     if (stopped || retryTimer) return;
-    // Full jitter: reconnecting tabs spread out instead of arriving together.
-    const ceiling = Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempts);
-    attempts += 1;
-    retryTimer = setTimeout(connect, Math.max(atLeast, Math.random() * ceiling));
+    retryTimer = setTimeout(connect, Math.max(atLeast, backoff(attempts++)));
     render();
   }
 
@@ -441,19 +683,17 @@
     render();
   }
 
-  function startPing(sock) {
+  // On the stream the server's keepalives stand in for pongs. The tick also sends
+  // what other tabs left in the outbox.
+  function startPing() {
     clearInterval(pingTimer);
     awaitingPong = false;
     pingTimer = setInterval(() => {
-      // No frame at all since the last ping: the connection is dead but the
-      // browser hasn't noticed; drop it rather than wait for TCP to time out.
-      if (awaitingPong) {
-        socketGone(sock, 1006);
-        sock.close();
-        return;
-      }
+      // Silent since the last ping: dead, though the browser hasn't noticed yet.
+      if (awaitingPong) return drop(1006);
       awaitingPong = true;
       sendFrame({ type: "ping" });
+      flush();
     }, PING_EVERY);
   }
 
@@ -470,21 +710,28 @@
         if (state.ticket && !mine) switchTicket(null); // not this visitor's (any more)
         if (mine) agentSeen = Math.max(agentSeen, mine.agent_seen_seq || 0);
         store.save();
-        startPing(ws);
+        startPing();
         flush();
         render();
         markRead();
         break;
       }
+      case "ticket.updated": // e.g. ended in another tab
+        mergeList([frame.ticket]);
+        store.save();
+        render();
+        break;
       case "message.new":
         onMessage(frame.ticket, frame.message, frame.prev_seq);
         break;
-      case "message.ack":
-        onAck(frame);
+      case "message.ack": {
+        const entry = findEntry(frame.client_id);
+        if (entry) onAck(frame.ticket, { ...frame, sender: { type: "visitor", name: "" }, body: entry.body.trim(), internal: false });
         break;
+      }
       case "typing":
         if (frame.ticket === state.ticket && frame.sender && frame.sender.type !== "visitor") {
-          setTypingIn(frame.state === "start" ? frame.sender.name || "An agent" : null);
+          setTypingIn(frame.state === "start" ? frame.sender.name || T.anAgent : null);
         }
         break;
       case "seen":
@@ -509,12 +756,17 @@
 
   function onMessage(ticket, message, prevSeq) {
     const entry = message.client_id && findEntry(message.client_id);
+    const known = summary(ticket);
+    if (!/^(visitor|system)$/.test(message.sender.type) && !(known && message.seq <= known.last_seq)) {
+      if (document.hidden) attention();
+      ui.live.textContent = `${message.sender.name || T.support}: ${message.body}`;
+    }
     const born = note(ticket, message);
     if (entry) confirm(entry, ticket);
     if (ticket === doneFor && message.sender.type !== "visitor") doneFor = 0; // a reply: talk back
     if (ticket !== state.ticket) {
-      // Another tab opened a conversation while this one shows a blank new one:
-      // follow it. Anything else stays in the list, marked unread, until picked.
+      // Another tab opened a conversation while this one shows a blank one: follow
+      // it. Anything else stays in the list, marked unread.
       const follow =
         born && !state.ticket && !entry && !busy && !ticketlessInFlight && !state.outbox.some((e) => e.ticket === null);
       if (!follow) {
@@ -533,42 +785,34 @@
     markRead();
   }
 
-  function onAck(frame) {
-    const entry = findEntry(frame.client_id);
-    if (!entry) return; // another tab's message: its message.new brings it
-    const message = {
-      id: frame.id,
-      seq: frame.seq,
-      sender: { type: "visitor", name: "" },
-      body: entry.body.trim(),
-      internal: false,
-      created_at: frame.created_at,
-      client_id: frame.client_id,
-    };
-    note(frame.ticket, message);
-    confirm(entry, frame.ticket);
-    // No gap check here: the message.new that follows on this socket says
-    // whether anything visible came before this seq.
-    if (frame.ticket === state.ticket && !msgs.has(frame.seq)) put(message, null, false);
-    store.save();
-    render();
+  function onAck(ticket, message) {
+    const entry = findEntry(message.client_id);
+    if (entry) {
+      note(ticket, message);
+      confirm(entry, ticket);
+      // No gap check: the message.new that follows says what came before.
+      if (ticket === state.ticket && !msgs.has(message.seq)) put(message, null, false);
+      store.save();
+      render();
+    }
     flush();
   }
 
-  // An outbox entry is done: the server stored it in `ticket`.
+  // The server stored an outbox entry (or an upload) in `ticket`.
   function confirm(entry, ticket) {
     state.outbox = state.outbox.filter((e) => e !== entry);
+    state.done = [...state.done.slice(-49), entry.client_id];
+    uploads.delete(entry.client_id);
     inFlight.delete(entry.client_id);
     if (ticketlessInFlight === entry.client_id) ticketlessInFlight = null;
     if (!state.ticket && entry.ticket === null) {
       switchTicket(ticket);
       historyLoaded = true;
-      // Usually there is nothing older, but a first message whose ack was lost to
-      // a reload may already have answers.
+      // A first message whose ack was lost to a reload may already have answers.
       sync().catch(noop);
     }
     // The rest of the first burst belongs to the conversation it just opened.
-    for (const e of state.outbox) if (e.ticket === null) e.ticket = ticket;
+    if (entry.ticket === null) for (const e of state.outbox) if (e.ticket === null) e.ticket = ticket;
   }
 
   function onError(frame) {
@@ -577,28 +821,27 @@
     inFlight.delete(entry.client_id);
     if (ticketlessInFlight === entry.client_id) ticketlessInFlight = null;
     if (frame.code === "ticket_closed" || frame.code === "not_found") {
-      // The conversation is over (or not ours): the message starts a new one.
-      // An entry already moved by an earlier error is simply sent again.
+      // Over (or not ours): the message starts a new one.
       const gone = entry.ticket;
       const t = summary(gone);
       if (t && frame.code === "ticket_closed") t.status = "closed";
       if (gone && gone === state.ticket) switchTicket(null);
       if (gone) for (const e of state.outbox) if (e.ticket === gone) e.ticket = null;
     } else if (frame.code === "prechat_required") {
-      // The widget's settings changed under this page: ask, then send again.
+      // The settings changed under this page: ask, then send again.
       prechatForced = true;
       cfg.prechat = "required";
     } else {
-      entry.failed = frame.message || "Not sent.";
+      entry.failed = frame.message || T.notSent;
     }
     store.save();
     render();
     flush();
   }
 
-  // --- outbox ------------------------------------------------------------------------------
+  // --- outbox ---
 
-  const findEntry = (clientId) => state.outbox.find((e) => e.client_id === clientId);
+  const findEntry = (clientId) => state.outbox.find((e) => e.client_id === clientId) || uploads.get(clientId);
 
   function newClientId() {
     if (crypto.randomUUID) return crypto.randomUUID();
@@ -607,20 +850,21 @@
   }
 
   function queue(body) {
-    state.outbox.push({ client_id: newClientId(), ticket: state.ticket, body });
+    state.outbox.push({ client_id: newClientId(), ticket: state.ticket, body, tab: tabId, at: Date.now() });
     store.save();
     render(true);
     flush();
   }
 
-  // Send what the outbox holds, in order. Only one message may open a ticket:
-  // the rest of its burst waits for its ack to learn the ticket id, and none goes
-  // while the server wants the pre-chat form first.
+  // In order. Only one message may open a ticket: the rest of its burst waits for
+  // its ack. REST sends go one at a time, or they could be stored out of order.
+  // Another tab's messages are its to send, unless left waiting (it may be gone).
   function flush() {
     if (!ready) return;
     for (const entry of state.outbox) {
-      if (inFlight.size >= MAX_IN_FLIGHT) break;
+      if (inFlight.size >= (ws.sse ? 1 : MAX_IN_FLIGHT)) break;
       if (entry.failed || inFlight.has(entry.client_id)) continue;
+      if (entry.tab !== tabId && Date.now() - entry.at < 10000) continue;
       if (entry.ticket === null) {
         if (ticketlessInFlight || prechatForced) continue;
         ticketlessInFlight = entry.client_id;
@@ -638,21 +882,23 @@
   function retry(clientId) {
     const entry = findEntry(clientId);
     if (!entry) return;
+    if (entry.file) return upload(entry);
     delete entry.failed;
     store.save();
     render();
     flush();
   }
 
-  // A failed message the server will never take (too long, say) must not sit in
-  // the outbox forever.
+  // A message the server will never take must not sit in the outbox forever.
   function discard(clientId) {
     state.outbox = state.outbox.filter((e) => e.client_id !== clientId || !e.failed);
+    state.done.push(clientId);
+    uploads.delete(clientId);
     store.save();
     render();
   }
 
-  // --- typing and read receipts -------------------------------------------------------------
+  // --- typing and read receipts ---
 
   function typingInput(hasText) {
     if (!ready || !state.ticket) return;
@@ -685,9 +931,8 @@
     return top;
   };
 
-  // The visitor has seen what is on screen when the conversation is shown in the
-  // open panel and the tab is visible. `read` covers their own messages too, so
-  // the list can tell news from their last words.
+  // Seen: shown in the open panel of a visible tab. `read` covers the visitor's
+  // own messages too, so the list can tell news from their last words.
   function markRead() {
     const info = ticketInfo();
     if (!info || !panelOpen || view !== "chat" || document.visibilityState !== "visible") return;
@@ -715,7 +960,7 @@
   const unreadIn = (t) => (t.id === state.ticket ? unreadHere() : Number(t.last_seq > readOf(t.id)));
   const unreadCount = () => state.list.reduce((n, t) => n + (t.id === state.ticket ? 0 : unreadIn(t)), unreadHere());
 
-  // --- DOM helpers -------------------------------------------------------------------------
+  // --- DOM helpers ---
 
   // Build elements from data without ever parsing it: strings become text nodes.
   function h(tag, attrs, ...children) {
@@ -746,6 +991,8 @@
   const ICON_CLOSE = "M6 6l12 12M18 6L6 18";
   const ICON_SEND = "M4 12l16-8-6 16-2.5-6.5z";
   const ICON_BACK = "M15 5l-7 7 7 7";
+  const ICON_SMILE = "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM8 14s1.5 2 4 2 4-2 4-2M9 9.5h.01M15 9.5h.01";
+  const ICON_CLIP = "M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7";
 
   const timeOf = (iso) => {
     const date = new Date(iso);
@@ -759,9 +1006,6 @@
     return date.toLocaleDateString([], { day: "numeric", month: "short" });
   };
 
-  const STATUS = { new: "Open", open: "Open", pending: "Open", resolved: "Resolved", closed: "Closed" };
-
-  // White or near-black, whichever reads better on the configured accent.
   function textOn(hex) {
     const [r, g, b] = [1, 3, 5].map((i) => {
       const c = parseInt(hex.slice(i, i + 2), 16) / 255;
@@ -769,7 +1013,7 @@
     });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.2 ? "#0f172a" : "#fff";
   }
-  // --- styles ------------------------------------------------------------------------------
+  // --- styles ---
 
   const CSS = `
 :host { all: initial !important; }
@@ -818,9 +1062,10 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 .status[data-state="online"]::before { background: #22c55e; }
 .status[data-state="away"]::before { background: #f59e0b; }
 .status[data-state="offline"]::before { background: #ef4444; }
+.end { flex: none; padding: 3px 8px; border-radius: 8px; font-size: 12px; font-weight: 600; box-shadow: inset 0 0 0 1px currentColor; }
 .close, .back { flex: none; width: 32px; height: 32px; border-radius: 8px; display: flex; align-items: center; justify-content: center; }
 .back { margin: 0 -6px 0 -6px; }
-.close:hover, .back:hover { background: rgba(255, 255, 255, .15); }
+.end:hover, .close:hover, .back:hover { background: rgba(255, 255, 255, .15); }
 .close svg, .back svg { width: 20px; height: 20px; }
 .main, .chat { flex: 1; min-height: 0; display: flex; flex-direction: column; }
 .convos { flex: 1; min-height: 0; display: flex; flex-direction: column; }
@@ -836,12 +1081,13 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 .btn { padding: 9px 16px; border-radius: 12px; font-weight: 600; background: var(--accent); color: var(--accent-text); }
 .btn.ghost { background: none; color: var(--muted); }
 .btn:disabled { opacity: .55; cursor: default; }
-.bottom { flex: 0 1 auto; min-height: 0; overflow-y: auto; border-top: 1px solid var(--line); }
+.bottom { flex: 0 1 auto; min-height: 0; max-height: 65%; overflow-y: auto; border-top: 1px solid var(--line); }
 .form { display: flex; flex-direction: column; gap: 10px; padding: 12px; }
 .form p { margin: 0; }
 .field label { display: block; margin: 0 0 3px 2px; font-size: 12.5px; font-weight: 600; }
 .field .input { display: block; width: 100%; min-height: 38px; }
 .field textarea.input { min-height: 84px; }
+#parley-rating-comment { min-height: 56px; }
 .input[aria-invalid="true"] { border-color: #dc2626; }
 .ferr, .form-err { margin: 3px 2px 0; font-size: 12.5px; color: #b91c1c; }
 .form-err:empty { display: none; }
@@ -880,9 +1126,21 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 }
 .input:focus-visible { outline: 2px solid var(--accent); outline-offset: 0; border-color: transparent; }
 .input::placeholder { color: #94a3b8; }
+.tool { flex: none; width: 30px; height: 40px; border-radius: 10px; display: flex; align-items: center; justify-content: center; color: var(--muted); }
+.tool:hover, .emojis button:hover { background: var(--agent-bg); }
+.emojis { display: grid; grid-template-columns: repeat(8, 1fr); padding: 8px 12px 0; }
+.emojis button { font-size: 20px; padding: 3px; border-radius: 8px; }
+.hint { margin: 8px 12px 0; }
+.stars { display: flex; justify-content: center; gap: 4px; }
+.star { font-size: 28px; line-height: 1; color: #94a3b8; }
+.star.on { color: #d97706; }
+.att { display: block; }
+.att img { display: block; max-width: 100%; max-height: 180px; border-radius: 10px; }
+.bubble a { color: inherit; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .send { flex: none; width: 40px; height: 40px; border-radius: 12px; display: flex; align-items: center; justify-content: center; background: var(--accent); color: var(--accent-text); }
 .send:disabled { opacity: .4; cursor: default; }
-.send svg { width: 20px; height: 20px; }
+.send svg, .tool svg { width: 20px; height: 20px; }
 .foot { padding: 0 12px 8px; font-size: 11px; color: #94a3b8; text-align: center; }
 @media (max-width: 480px) {
   .panel { right: 0; bottom: 0; width: 100vw; height: 100%; border-radius: 0; }
@@ -894,18 +1152,17 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 }
 `;
 
-  // --- view --------------------------------------------------------------------------------
+  // --- view ---
 
   let ui = null;
   const bubbles = new Map(); // key -> {el, sig}
 
-  // A small form whose fields, errors and buttons carry test ids; `name` is the
-  // field name the server's `fields` use.
+  // `name` is the field name the server's `fields` use.
   function makeForm(kind, intro, specs, label, onsubmit) {
     const inputs = {};
     const fields = specs.map(([name, text, attrs]) => {
       const id = `parley-${kind}-${name}`;
-      const input = h(name === "body" ? "textarea" : "input", { class: "input", id, name, "data-testid": id, ...attrs });
+      const input = h(attrs.rows ? "textarea" : "input", { class: "input", id, name, "data-testid": id, ...attrs });
       inputs[name] = input;
       return h("div", { class: "field" }, h("label", { for: id, text }), input);
     });
@@ -916,8 +1173,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     return { el, inputs, error, submit, actions };
   }
 
-  // Client checks and the server's 400s land in the same place: under the field,
-  // as text. Messages for fields the form doesn't have go to the form's line.
+  // Client checks and the server's 400s land under the field, as text; others on
+  // the form's line.
   function showErrors(form, fields, message) {
     for (const el of form.el.querySelectorAll("[data-field-error]")) el.remove();
     let first = null;
@@ -942,15 +1199,15 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 
   const problems = (e) =>
     e instanceof HttpError
-      ? [e.body.fields, e.body.message || "Something went wrong. Please try again."]
-      : [null, "We couldn't reach the server. Check your connection and try again."];
+      ? [e.body.fields, e.body.message || T.oops]
+      : [null, T.unreachable];
 
   function mount() {
     const host = document.createElement("parley-widget");
     const root = host.attachShadow({ mode: "open" });
     const style = h("style");
     style.textContent = CSS;
-    const title = cfg.name ? `Chat with ${cfg.name}` : "Chat with us";
+    const title = cfg.name ? T.chatWith(cfg.name) : T.chatUs;
 
     const badge = h("span", { class: "badge", "data-testid": "parley-badge", hidden: true });
     const launcher = h(
@@ -959,7 +1216,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
         type: "button",
         class: "launcher",
         "data-testid": "parley-launcher",
-        "aria-label": "Open chat",
+        "aria-label": T.open,
         "aria-expanded": "false",
         "aria-controls": "parley-panel",
         onclick: () => setOpen(!panelOpen),
@@ -969,15 +1226,16 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     );
     const back = h(
       "button",
-      { type: "button", class: "back", "data-testid": "parley-back", "aria-label": "All conversations", onclick: showList },
+      { type: "button", class: "back", "data-testid": "parley-back", "aria-label": T.all, onclick: showList },
       icon(ICON_BACK)
     );
     const status = h("div", { class: "status", "data-testid": "parley-status", "aria-live": "polite" });
+    // New messages are read out by the live region alone, not twice.
     const list = h("div", {
       class: "log",
       role: "log",
-      "aria-live": "polite",
-      "aria-label": "Conversation",
+      "aria-live": "off",
+      "aria-label": T.log,
       "data-testid": "parley-messages",
       tabindex: "0",
     });
@@ -992,44 +1250,64 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       class: "input",
       rows: "1",
       maxlength: String(MAX_BODY),
-      placeholder: "Write a message…",
-      "aria-label": "Message",
+      placeholder: T.write,
+      "aria-label": T.message,
       "data-testid": "parley-input",
       oninput: onInput,
       onkeydown: onKeydown,
     });
     const send = h(
       "button",
-      { type: "button", class: "send", "data-testid": "parley-send", "aria-label": "Send message", disabled: true, onclick: submit },
+      { type: "button", class: "send", "data-testid": "parley-send", "aria-label": T.send, disabled: true, onclick: submit },
       icon(ICON_SEND)
     );
+    const file = h("input", {
+      type: "file",
+      hidden: true,
+      accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf",
+      "data-testid": "parley-file",
+      onchange: onFile,
+    });
+    const tool = (testid, label, path, onclick, more) =>
+      h("button", { type: "button", class: "tool", "data-testid": testid, "aria-label": label, title: label, onclick, ...more }, icon(path));
+    const attach = tool("parley-attach", T.attach, ICON_CLIP, pickFile);
+    const emoji = tool("parley-emoji", T.emoji, ICON_SMILE, () => showEmoji(emojis.hidden), { "aria-expanded": "false" });
+    const closeEmoji = (e) => e.key === "Escape" && (e.stopPropagation(), showEmoji(false), emoji.focus());
+    const emojis = h(
+      "div",
+      { class: "emojis", role: "group", "aria-label": T.emoji, hidden: true, onkeydown: closeEmoji },
+      ...EMOJI.map((text) => h("button", { type: "button", "data-testid": "parley-emoji-option", text, onclick: () => insert(text) }))
+    );
+    const hint = h("div", { class: "form-err hint", role: "alert" });
+    const askEnd = () => ((confirming = state.ticket), render(), focusView());
+    const end = h("button", { type: "button", class: "end", "data-testid": "parley-end", text: T.end, hidden: true, onclick: askEnd });
     const prechat = makeForm(
       "prechat",
-      "Before we start, please tell us who you are.",
+      T.prechat,
       [
-        ["name", "Name", { type: "text", autocomplete: "name", maxlength: "120" }],
-        ["email", "Email", { type: "email", autocomplete: "email", maxlength: "254" }],
+        ["name", T.name, { type: "text", autocomplete: "name", maxlength: "120" }],
+        ["email", T.email, { type: "email", autocomplete: "email", maxlength: "254" }],
       ],
-      "Start chat",
+      T.start,
       submitPrechat
     );
-    const skip = h("button", { type: "button", class: "btn ghost", "data-testid": "parley-prechat-skip", text: "Skip", onclick: skipPrechat });
+    const skip = h("button", { type: "button", class: "btn ghost", "data-testid": "parley-prechat-skip", text: T.skip, onclick: skipPrechat });
     const offline = makeForm(
       "offline",
-      "We're not online right now. Leave a message and we'll reply by email.",
+      T.offline,
       [
-        ["email", "Email", { type: "email", autocomplete: "email", maxlength: "254", required: true }],
-        ["name", "Name (optional)", { type: "text", autocomplete: "name", maxlength: "120" }],
-        ["body", "Message", { rows: "4", maxlength: String(MAX_BODY), required: true, onkeydown: onFormKeydown }],
+        ["email", T.email, { type: "email", autocomplete: "email", maxlength: "254", required: true }],
+        ["name", T.nameOpt, { type: "text", autocomplete: "name", maxlength: "120" }],
+        ["body", T.message, { rows: "4", maxlength: String(MAX_BODY), required: true, onkeydown: onFormKeydown }],
       ],
-      "Send message",
+      T.send,
       submitOffline
     );
     const newBtn = h("button", {
       type: "button",
       class: "btn",
       "data-testid": "parley-new-conversation",
-      text: "New conversation",
+      text: T.newConvo,
       onclick: newConversation,
     });
     const rows = h("div", { class: "rows" });
@@ -1042,9 +1320,10 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       "header",
       { class: "head" },
       h("div", { class: "head-text" }, h("h2", { class: "title", text: title }), status),
+      end,
       h(
         "button",
-        { type: "button", class: "close", "aria-label": "Close chat", onclick: () => (setOpen(false), launcher.focus()) },
+        { type: "button", class: "close", "aria-label": T.close, onclick: () => (setOpen(false), launcher.focus()) },
         icon(ICON_CLOSE)
       )
     );
@@ -1061,13 +1340,14 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       },
       head,
       main,
-      h("div", { class: "foot", text: "Powered by Parley" })
+      h("div", { class: "foot", text: T.powered })
     );
-    const wrap = h("div", { class: cfg.position === "left" ? "root left" : "root" }, panel, launcher);
+    // Outside the panel, so news is read out while it is closed too.
+    const live = h("div", { class: "sr", "data-testid": "parley-live", "aria-live": "polite" });
+    const wrap = h("div", { class: cfg.position === "left" ? "root left" : "root", lang: LANG }, panel, launcher, live);
     root.append(style, wrap);
     document.body.append(host);
-    // The configured colour sits under the page's own --parley-accent, which keeps
-    // winning; its text colour is only ours to pick when the colour is ours too.
+    // The page's --parley-accent wins; the text colour is ours when the colour is.
     if (/^#[0-9a-f]{6}$/i.test(cfg.accent_color || "")) {
       wrap.style.setProperty("--cfg-accent", cfg.accent_color);
       if (!getComputedStyle(host).getPropertyValue("--parley-accent").trim()) {
@@ -1076,15 +1356,15 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     }
     ui = { root, host, launcher, badge, panel, head, back, status, list, typing, typingText, input, send };
     Object.assign(ui, { prechat, skip, offline, newBtn, rows, bar, convos, bottom, chat, main, mode: null, listSig: "" });
-    ui.compose = h("div", { class: "compose" }, input, send);
+    Object.assign(ui, { file, emoji, emojis, hint, end, live });
+    ui.compose = h("div", {}, emojis, hint, h("div", { class: "compose" }, attach, emoji, input, send, file));
     render();
   }
 
   function setOpen(open) {
     panelOpen = open;
     if (open && !view) {
-      // Several conversations and nothing new or pending in the last one: let the
-      // visitor pick. Otherwise straight into it, as with one.
+      // Several conversations, nothing new or pending in the last: let the visitor pick.
       view = state.list.length > 1 && !unreadHere() && !state.outbox.length ? "list" : "chat";
     }
     if (open && !live) {
@@ -1139,7 +1419,9 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const target =
       view === "list"
         ? ui.rows.querySelector(".conv") || ui.newBtn
-        : { compose: ui.input, prechat: ui.prechat.inputs.name, offline: ui.offline.inputs.email, closed: ui.newBtn }[ui.mode] ||
+        : { compose: ui.input, prechat: ui.prechat.inputs.name, offline: ui.offline.inputs.email }[ui.mode] ||
+          ui.bottom.querySelector(".star") ||
+          ui.bottom.querySelector("button, input") ||
           ui.bottom.firstChild;
     if (target) target.focus();
   }
@@ -1149,6 +1431,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     input.style.height = "auto";
     input.style.height = Math.min(input.scrollHeight + 2, 120) + "px";
     ui.send.disabled = stopped || !input.value.trim();
+    ui.hint.textContent = "";
     typingInput(Boolean(input.value.trim()));
   }
 
@@ -1159,7 +1442,6 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     }
   }
 
-  // Enter sends the offline message as it sends a chat message; Shift+Enter is a new line.
   function onFormKeydown(event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -1177,7 +1459,122 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     ui.input.focus();
   }
 
-  // --- pre-chat and offline forms ----------------------------------------------------------
+  // --- attachments and emoji ---
+
+  function pickFile() {
+    ui.hint.textContent = state.ticket ? "" : T.textFirst;
+    if (state.ticket) ui.file.click();
+  }
+
+  // Refused before uploading; the server judges by the bytes all the same.
+  function onFile() {
+    const file = ui.file.files[0];
+    ui.file.value = "";
+    if (!file || !state.ticket) return;
+    const problem = !FILE_TYPES.test(file.type) ? T.fileType : file.size > FILE_MAX ? T.fileSize : "";
+    ui.hint.textContent = problem;
+    if (problem) return;
+    const body = ui.input.value.trim(); // a caption
+    ui.input.value = "";
+    onInput();
+    upload({ client_id: newClientId(), ticket: state.ticket, body, file });
+  }
+
+  async function upload(entry) {
+    delete entry.failed;
+    uploads.set(entry.client_id, entry);
+    render(true);
+    const form = new FormData();
+    for (const key of ["file", "body", "client_id"]) form.append(key, entry[key]);
+    try {
+      const data = await api("POST", `/api/widget/tickets/${entry.ticket}/attachments/`, form);
+      onAck(data.ticket, data.message);
+    } catch (e) {
+      if (!uploads.has(entry.client_id)) return;
+      entry.failed = ui.hint.textContent = problems(e)[1];
+      render();
+    }
+  }
+
+  function showEmoji(open) {
+    ui.emojis.hidden = !open;
+    ui.emoji.setAttribute("aria-expanded", String(open));
+    if (open) ui.emojis.firstChild.focus();
+  }
+
+  function insert(text) {
+    const input = ui.input;
+    input.setRangeText(text, input.selectionStart, input.selectionEnd, "end");
+    showEmoji(false);
+    input.focus();
+    onInput();
+  }
+
+  // --- attention ---
+
+  // A tone made here (no file to fetch); a title that blinks, or holds still for
+  // those who asked for less motion.
+  function attention() {
+    try {
+      const ac = (audio ||= new AudioContext());
+      const gain = new GainNode(ac, { gain: 0.1 });
+      const osc = new OscillatorNode(ac, { frequency: 880 });
+      gain.gain.setTargetAtTime(0, ac.currentTime + 0.1, 0.08);
+      osc.connect(gain).connect(ac.destination);
+      osc.start();
+      osc.stop(ac.currentTime + 0.5);
+    } catch (e) {
+      /* no audio here */
+    }
+    if (!blink) pageTitle = document.title;
+    clearInterval(blink);
+    const text = (document.title = T.newMsg(++unseen));
+    const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    blink = setInterval(() => (document.title = still || document.title !== text ? text : pageTitle), 1000);
+  }
+
+  function calm() {
+    if (!blink) return;
+    clearInterval(blink);
+    blink = unseen = 0;
+    document.title = pageTitle;
+  }
+
+  // --- other tabs ---
+
+  // Another tab saved: take in what it learned, keep this tab's view. Nothing is
+  // saved back from here, so tabs never echo each other.
+  function merge(other) {
+    if (!other.token) return;
+    if (other.visitor !== state.visitor) {
+      // It became someone else (its token was refused): follow it.
+      Object.assign(state, other);
+      switchTicket(state.ticket, true);
+      drop(1000);
+      return render();
+    }
+    for (const key of ["token", "name", "email", "asked"]) state[key] = other[key];
+    const done = new Set([...state.done, ...other.done]);
+    state.done = [...done].slice(-50);
+    const byId = new Map();
+    for (const e of [...state.outbox, ...other.outbox]) {
+      const mine = byId.get(e.client_id);
+      // A ticket learned from an ack stays, or the burst would open a second one.
+      byId.set(e.client_id, mine && mine.ticket && !e.ticket ? mine : e);
+    }
+    state.outbox = [...byId.values()].filter((e) => !done.has(e.client_id)).sort((a, b) => (a.at || 0) - (b.at || 0));
+    for (const id of inFlight) if (!findEntry(id)) inFlight.delete(id);
+    if (!findEntry(ticketlessInFlight)) ticketlessInFlight = null;
+    for (const [id, t] of Object.entries(other.tickets)) {
+      const mine = (state.tickets[id] ||= { lastSeq: 0, read: 0 });
+      Object.assign(mine, t, { lastSeq: mine.lastSeq, read: Math.max(mine.read, t.read) });
+    }
+    mergeList(other.list);
+    render();
+    flush();
+  }
+
+  // --- pre-chat and offline forms ---
 
   const needsPrechat = () =>
     prechatForced ||
@@ -1192,9 +1589,9 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const email = form.inputs.email.value.trim();
     const required = cfg.prechat === "required" || prechatForced;
     const errors = {};
-    if (required && !name) errors.name = "Please enter your name.";
-    if (required && !email) errors.email = "Please enter your email.";
-    else if (email && !EMAIL.test(email)) errors.email = "Please enter a valid email address.";
+    if (required && !name) errors.name = T.needName;
+    if (required && !email) errors.email = T.needEmail;
+    else if (email && !EMAIL.test(email)) errors.email = T.badEmail;
     if (showErrors(form, errors)) return;
     if (!name && !email) return skipPrechat();
     busy = form.submit.disabled = true;
@@ -1229,10 +1626,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const email = form.inputs.email.value.trim();
     const name = form.inputs.name.value.trim();
     const body = form.inputs.body.value.trim();
-    const errors = {};
-    if (!email) errors.email = "Please enter your email.";
-    else if (!EMAIL.test(email)) errors.email = "Please enter a valid email address.";
-    if (!body) errors.body = "Please write a message.";
+    const errors = emailErrors(email);
+    if (!body) errors.body = T.needBody;
     if (showErrors(form, errors)) return;
     busy = form.submit.disabled = true;
     live = true;
@@ -1269,12 +1664,104 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     }
   }
 
-  // What goes under the conversation: the composer, or what must come first.
+  const emailErrors = (email) => (!email ? { email: T.needEmail } : EMAIL.test(email) ? {} : { email: T.badEmail });
+
+  // --- ending a chat ---
+
+  // Resolved or closed: both are over here; the widget starts anew, never reopens.
+  const ended = (id = state.ticket) => /^(resolved|closed)$/.test((summary(id) || {}).status);
+
+  async function endChat(event) {
+    const id = state.ticket;
+    const button = event.target;
+    const error = button.parentNode.nextSibling;
+    button.disabled = true;
+    try {
+      mergeList([await api("POST", `/api/widget/tickets/${id}/end/`)]);
+      confirming = 0;
+      typingStop();
+      store.save();
+      render();
+      focusView();
+      if (id === state.ticket) sync().catch(noop); // the "ended the chat" notice
+    } catch (e) {
+      error.textContent = problems(e)[1];
+      button.disabled = false;
+    }
+  }
+
+  function endedPane() {
+    const id = state.ticket;
+    const info = ticketInfo();
+    const done = (testid, text) =>
+      h("div", { class: "note", "data-testid": testid, role: "status", tabindex: "-1" }, h("strong", { text }));
+    const send = async (form, path, body, after) => {
+      if (busy) return;
+      busy = form.submit.disabled = true;
+      try {
+        const data = await api("POST", `/api/widget/tickets/${id}/${path}/`, body);
+        const note = done(`parley-${path}-done`, after(data));
+        store.save();
+        form.el.replaceWith(note);
+        note.focus();
+      } catch (e) {
+        showErrors(form, ...problems(e));
+      } finally {
+        busy = form.submit.disabled = false;
+      }
+    };
+    let stars = 0;
+    const comment = ["comment", T.comment, { rows: "2", maxlength: "1000" }];
+    const rating = makeForm("rating", T.rate, [comment], T.sendRating, (event) => {
+      event.preventDefault();
+      if (!stars) return showErrors(rating, null, T.pick) && row.firstChild.focus();
+      send(rating, "rating", { rating: stars, comment: rating.inputs.comment.value.trim() }, () => ((info.rated = true), T.rated));
+    });
+    const row = h("div", { class: "stars", role: "group", "aria-label": T.rate });
+    for (let value = 1; value <= 5; value++) {
+      const pick = () => {
+        stars = value;
+        for (const b of row.children) {
+          b.classList.toggle("on", b.dataset.value <= value);
+          b.setAttribute("aria-pressed", String(b.dataset.value == value));
+        }
+      };
+      row.append(
+        h("button", {
+          type: "button",
+          class: "star",
+          "data-testid": "parley-rating-star",
+          "data-value": value,
+          "aria-label": T.star(value),
+          "aria-pressed": "false",
+          text: "★",
+          onclick: pick,
+        })
+      );
+    }
+    rating.el.firstChild.after(row);
+    const emailField = ["email", T.email, { type: "email", autocomplete: "email", maxlength: "254" }];
+    const transcript = makeForm("transcript", T.transcript, [emailField], T.sendTranscript, (event) => {
+      event.preventDefault();
+      const email = transcript.inputs.email.value.trim();
+      if (showErrors(transcript, emailErrors(email))) return;
+      send(transcript, "transcript", { email }, (data) => T.mailed((info.mailed = data.email)));
+    });
+    prefill(transcript);
+    return h(
+      "div",
+      {},
+      h("div", { class: "note" }, h("span", { text: T.ended }), ui.newBtn),
+      info.rated ? done("parley-rating-done", T.rated) : rating.el,
+      info.mailed ? done("parley-transcript-done", T.mailed(info.mailed)) : transcript.el
+    );
+  }
+
   function bottomMode() {
     if (view === "list") return "list";
-    const t = summary(state.ticket);
     if (state.ticket) {
-      if (t && t.status === "closed") return "closed";
+      if (ended()) return "ended";
+      if (confirming === state.ticket) return "confirm";
       return state.ticket === doneFor && agentsOnline === false ? "done" : "compose";
     }
     if (prechatForced) return "prechat";
@@ -1286,11 +1773,14 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 
   function renderBottom() {
     const mode = bottomMode();
-    if (mode === ui.mode) return;
+    // An ended conversation's forms belong to it: another one gets fresh ones.
+    const key = mode === "ended" ? mode + state.ticket : mode;
+    if (key === ui.key) return;
     const before = ui.mode;
     const inside = ui.bottom.contains(ui.root.activeElement);
     ui.mode = mode;
-    // A draft follows the visitor between composer and offline form as agents come and go.
+    ui.key = key;
+    // A draft follows the visitor between composer and offline form.
     const body = ui.offline.inputs.body;
     if (before === "offline" && mode === "compose" && !ui.input.value) [ui.input.value, body.value] = [body.value, ""];
     if (before === "compose" && mode === "offline" && !body.value) [body.value, ui.input.value] = [ui.input.value, ""];
@@ -1310,9 +1800,28 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       pane = ui.offline.el;
     }
     if (mode === "done") {
-      pane = h("div", { class: "note", "data-testid": "parley-offline-done", role: "status", tabindex: "-1" }, h("strong", { text: `Thanks! We'll reply to ${doneEmail}.` }));
+      pane = h("div", { class: "note", "data-testid": "parley-offline-done", role: "status", tabindex: "-1" }, h("strong", { text: T.thanks(doneEmail) }));
     }
-    if (mode === "closed") pane = h("div", { class: "note" }, h("span", { text: "This conversation is closed." }), ui.newBtn);
+    if (mode === "ended") pane = endedPane();
+    if (mode === "confirm") {
+      const cancel = () => {
+        confirming = 0;
+        render();
+        focusView();
+      };
+      pane = h(
+        "div",
+        { class: "note" },
+        h("strong", { text: T.endQ }),
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", class: "btn ghost", text: T.cancel, onclick: cancel }),
+          h("button", { type: "button", class: "btn", "data-testid": "parley-end-confirm", text: T.end, onclick: endChat })
+        ),
+        h("div", { class: "form-err", role: "alert" })
+      );
+    }
     if (mode === "list") ui.bar.append(ui.newBtn);
     ui.bottom.replaceChildren(...(pane ? [pane] : []));
     ui.bottom.hidden = !pane;
@@ -1321,10 +1830,9 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
   }
 
   function prefill(form) {
-    for (const name of ["name", "email"]) if (!form.inputs[name].value) form.inputs[name].value = state[name] || "";
+    for (const name of ["name", "email"]) if (form.inputs[name] && !form.inputs[name].value) form.inputs[name].value = state[name];
   }
 
-  // What the list should show, in order: held messages by seq, then the outbox.
   function items() {
     const out = [];
     const keys = new Set();
@@ -1332,25 +1840,29 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       if (m.internal) continue;
       keys.add("c:" + m.client_id);
       const own = m.sender.type === "visitor";
+      const type = ["visitor", "agent", "bot", "system"].includes(m.sender.type) ? m.sender.type : "agent";
       out.push({
         key: m.client_id ? "c:" + m.client_id : "s:" + m.seq,
         seq: m.seq,
-        type: ["visitor", "agent", "bot", "system"].includes(m.sender.type) ? m.sender.type : "agent",
-        name: own ? "" : m.sender.name || "Support",
+        type,
+        name: own || type === "system" ? "" : m.sender.name || T.support,
         body: m.body,
+        att: m.attachment,
         time: timeOf(m.created_at),
         state: "sent",
         seen: own && m.seq <= agentSeen,
       });
     }
-    for (const e of state.outbox) {
+    for (const e of [...state.outbox, ...uploads.values()]) {
       if (e.ticket !== state.ticket || keys.has("c:" + e.client_id)) continue;
+      const f = e.file;
       out.push({
         key: "c:" + e.client_id,
         seq: "",
         type: "visitor",
         name: "",
         body: e.body,
+        att: f && { name: f.name, content_type: f.type, size: f.size },
         time: "",
         state: e.failed ? "failed" : "pending",
         error: e.failed || "",
@@ -1360,18 +1872,44 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     return out;
   }
 
+  const sizeOf = (n) => (n < 1048576 ? Math.ceil(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB");
+
+  // `url` is a path on the server; anything that would lead elsewhere stays unlinked.
+  function attachment(a) {
+    const url = a.url && new URL(a.url, SERVER);
+    const link = url && url.origin === SERVER ? { href: url.href, target: "_blank", rel: "noopener noreferrer" } : {};
+    const image = link.href && /^image\//.test(a.content_type);
+    return h(
+      link.href ? "a" : "span",
+      { class: "att", "data-testid": "parley-attachment", "data-content-type": a.content_type, ...link },
+      image ? h("img", { src: link.href, alt: a.name }) : h("span", { text: `📄 ${a.name} (${sizeOf(a.size)})` })
+    );
+  }
+
+  // Only http and https addresses become links; everything else stays text.
+  function linkify(text) {
+    const out = [];
+    let at = 0;
+    for (const m of text.matchAll(/\bhttps?:\/\/[^\s<>"]*[^\s<>".,;:!?'()[\]{}]/gi)) {
+      out.push(text.slice(at, m.index), h("a", { href: m[0], target: "_blank", rel: "noopener noreferrer nofollow", text: m[0] }));
+      at = m.index + m[0].length;
+    }
+    out.push(text.slice(at));
+    return out;
+  }
+
   function bubble(item, continued) {
     const meta = h("div", { class: "meta" });
     if (item.time) meta.append(h("span", { text: item.time }));
     if (item.type === "visitor") {
-      if (item.state === "pending") meta.append(h("span", { text: "Sending…" }));
-      if (item.state === "sent")
-        meta.append(h("span", { class: "tick", title: item.seen ? "Seen" : "Sent", "aria-label": item.seen ? "Seen" : "Sent", text: item.seen ? "✓✓" : "✓" }));
+      if (item.state === "pending") meta.append(h("span", { text: T.sending }));
+      const seen = item.seen ? T.seen : T.sent;
+      if (item.state === "sent") meta.append(h("span", { class: "tick", title: seen, "aria-label": seen, text: item.seen ? "✓✓" : "✓" }));
       if (item.state === "failed")
         meta.append(
-          h("span", { class: "failed", title: item.error, text: "Not sent." }),
-          h("button", { type: "button", class: "retry", text: "Retry", onclick: () => retry(item.clientId) }),
-          h("button", { type: "button", class: "retry", text: "Remove", onclick: () => discard(item.clientId) })
+          h("span", { class: "failed", title: item.error, text: T.notSent }),
+          h("button", { type: "button", class: "retry", text: T.retry, onclick: () => retry(item.clientId) }),
+          h("button", { type: "button", class: "retry", text: T.remove, onclick: () => discard(item.clientId) })
         );
     }
     return h(
@@ -1384,8 +1922,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
         "data-state": item.state,
       },
       item.name && !continued ? h("div", { class: "name", text: item.name }) : null,
-      h("div", { class: "bubble", text: item.body }),
-      meta
+      h("div", { class: "bubble" }, item.att && attachment(item.att), ...linkify(item.body)),
+      item.type === "system" ? null : meta
     );
   }
 
@@ -1400,10 +1938,10 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       ui.main.replaceChildren(shown);
       scrollToEnd = true;
     }
-    // Back to the list whenever there is one to go back to.
     if (!listView && state.list.length) {
       if (!ui.back.isConnected) ui.head.prepend(ui.back);
     } else ui.back.remove();
+    ui.end.hidden = listView || stopped || !state.ticket || ended() || confirming === state.ticket;
     renderBottom();
     if (listView) return renderList();
     ui.send.disabled = stopped || !ui.input.value.trim();
@@ -1412,7 +1950,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const list = ui.list;
     const nearEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
     const wanted = [];
-    // The greeting heads every conversation; it is no message: no seq, never stored.
+    // The greeting is no message: no seq, never stored.
     if (cfg.greeting) {
       if (!bubbles.has("greeting")) {
         const el = h(
@@ -1429,8 +1967,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     all.forEach((item, i) => {
       const prev = all[i - 1];
       const continued = Boolean(prev && prev.type === item.type && prev.name === item.name);
-      // Rebuild a bubble only when what it shows changed; the key survives the
-      // pending -> sent change, so a confirmed message replaces its own bubble.
+      // Rebuilt only when changed; the key survives pending -> sent.
       const sig = JSON.stringify([item, continued]);
       const old = bubbles.get(item.key);
       if (!old || old.sig !== sig) {
@@ -1456,7 +1993,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     if (scrollToEnd || nearEnd) list.scrollTop = list.scrollHeight;
   }
 
-  // Newest first. Rebuilt only when a row changes, keeping focus on its row.
+  // Rebuilt only when a row changes, keeping focus on its row.
   function renderList() {
     const rows = [...state.list]
       .sort((a, b) => (Date.parse(b.created_at) || 0) - (Date.parse(a.created_at) || 0) || b.id - a.id)
@@ -1467,7 +2004,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const focused = ui.root.activeElement;
     const again = focused && ui.rows.contains(focused) && focused.dataset.ticketId;
     ui.rows.replaceChildren(
-      h("h3", { text: rows.length ? "Your conversations" : "No conversations yet" }),
+      h("h3", { text: rows.length ? T.yours : T.none }),
       ...rows.map(([id, subject, status, created, unread]) =>
         h(
           "button",
@@ -1480,9 +2017,9 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
             "data-unread": unread ? "true" : null,
             onclick: () => openConversation(id),
           },
-          h("span", { class: "conv-subject", text: subject || `Conversation #${id}` }),
-          h("span", { class: "conv-meta", text: [STATUS[status] || status, dayOf(created)].filter(Boolean).join(" · ") }),
-          unread ? h("span", { class: "dot", role: "img", "aria-label": "New messages" }) : null
+          h("span", { class: "conv-subject", text: subject || `${T.log} #${id}` }),
+          h("span", { class: "conv-meta", text: [T[ended(id) ? status : "opened"], dayOf(created)].filter(Boolean).join(" · ") }),
+          unread ? h("span", { class: "dot", role: "img", "aria-label": T.news }) : null
         )
       )
     );
@@ -1492,10 +2029,10 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
   function renderStatus() {
     let text;
     let mode;
-    if (stopped) [text, mode] = ["Chat is unavailable", "offline"];
-    else if (!ready) [text, mode] = [wasReady ? "Reconnecting… we'll send your messages" : "Connecting…", "connecting"];
-    else if (agentsOnline) [text, mode] = ["We're online · replies in minutes", "online"];
-    else [text, mode] = ["We're away · leave a message", "away"];
+    if (stopped) [text, mode] = [T.unavailable, "offline"];
+    else if (!ready) [text, mode] = [wasReady ? T.reconnecting : T.connecting, "connecting"];
+    else if (agentsOnline) [text, mode] = [T.online, "online"];
+    else [text, mode] = [T.away, "away"];
     if (ui.status.textContent !== text) ui.status.textContent = text;
     ui.status.dataset.state = mode;
   }
@@ -1505,21 +2042,17 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const n = panelOpen ? 0 : unreadCount();
     ui.badge.hidden = n === 0;
     ui.badge.textContent = n > 9 ? "9+" : String(n);
-    ui.launcher.setAttribute(
-      "aria-label",
-      panelOpen ? "Close chat" : n ? `Open chat, ${n} unread message${n > 1 ? "s" : ""}` : "Open chat"
-    );
+    ui.launcher.setAttribute("aria-label", panelOpen ? T.close : n ? T.openN(n) : T.open);
   }
 
   function renderTyping() {
     ui.typing.hidden = !typingIn;
-    ui.typingText.textContent = typingIn ? `${typingIn.name} is typing…` : "";
+    ui.typingText.textContent = typingIn ? T.typing(typingIn.name) : "";
   }
 
-  // --- start ------------------------------------------------------------------------------
+  // --- start ---
 
-  // The config decides whether there is a widget at all, so nothing is drawn and
-  // no visitor is made before it answers. An unreachable server is retried.
+  // Nothing is drawn and no visitor made before the config answers.
   async function boot() {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -1531,7 +2064,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
           console.error(`Parley: ${(e.body && e.body.message) || `the widget config answered HTTP ${e.status}`}`);
           return;
         }
-        await new Promise((wake) => setTimeout(wake, Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** attempt)));
+        await new Promise((wake) => setTimeout(wake, backoff(attempt)));
       }
     }
     if (!document.body) await new Promise((wake) => document.addEventListener("DOMContentLoaded", wake, { once: true }));
@@ -1540,16 +2073,30 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     connect();
     document.addEventListener("visibilitychange", () => {
       markRead();
-      if (document.visibilityState === "visible" && !ws && !stopped) connect();
+      if (document.visibilityState === "visible") {
+        calm();
+        if (!ws && !stopped) connect();
+      }
     });
     window.addEventListener("online", () => !ws && connect());
+    window.addEventListener("storage", (event) => {
+      if (event.key !== STORAGE_KEY || !event.newValue) return;
+      let other;
+      try {
+        other = JSON.parse(event.newValue);
+      } catch (e) {
+        return; // not ours to read: the next save brings it
+      }
+      if (other && other.v === 1) merge({ ...fresh(), ...other });
+    });
+    setInterval(probe, PROBE_EVERY);
     if (openWanted) setOpen(true);
   }
 
-  // A small, read-only handle for debugging and tests: nothing here renders HTML.
+  // Read-only, for debugging and tests.
   window.Parley = Object.freeze({
     version: VERSION,
-    state: () => ({ connected: ready, ticket: state.ticket, lastSeq: lastSeq(), outbox: state.outbox.length, view }),
+    state: () => ({ connected: ready, transport, ticket: state.ticket, lastSeq: lastSeq(), outbox: state.outbox.length, view }),
     open: () => (ui ? setOpen(true) : (openWanted = true)),
     close: () => (ui ? setOpen(false) : (openWanted = false)),
   });

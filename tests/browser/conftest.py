@@ -37,7 +37,7 @@ HOST_PAGE = """<!doctype html>
 <body>
   <h1>Acme Shop</h1>
   <p>Anvils, rockets and other fine products.</p>
-  <script src="{app}/static/widget/parley.js" data-key="{key}" async></script>
+  <script src="{app}/static/widget/parley.js" data-key="{key}"{extra} async></script>
 </body></html>
 """
 
@@ -53,6 +53,9 @@ def start_app(tmp) -> Stack:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     stack = start_app(tmp_path_factory.mktemp("browser-app"))
+    # Whether an agent happens to be online depends on which tests ran before, so
+    # here the widget always offers the chat; the offline form runs on quiet_app.
+    configure_widget(stack, "demo", offline_form=False)
     yield stack
     stack.stop_all()
 
@@ -76,9 +79,13 @@ class HostSite:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def page(self, app: Stack, key: str = "demo") -> str:
-        name = f"{app.ports['app']}-{key}.html"
-        (self.root / name).write_text(HOST_PAGE.format(app=app.http("app"), key=key))
+    def page(self, app: Stack, key: str = "demo", **attributes: str) -> str:
+        """A page embedding widget ``key``; ``attributes`` go on the script tag
+        (``transport="fallback"`` becomes ``data-transport="fallback"``)."""
+        extra = "".join(f' data-{name}="{value}"' for name, value in attributes.items())
+        suffix = "".join(f"-{name}-{value}" for name, value in attributes.items())
+        name = f"{app.ports['app']}-{key}{suffix}.html"
+        (self.root / name).write_text(HOST_PAGE.format(app=app.http("app"), key=key, extra=extra))
         return f"http://localhost:{self.server.server_address[1]}/{name}"
 
 

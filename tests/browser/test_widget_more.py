@@ -1,0 +1,104 @@
+"""The widget where WebSockets don't work, at the end of a chat, with files,
+links and another language."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import log_in_agent
+from .test_chat import agent_says, open_ticket, open_widget, visitor_says, widget_bodies
+
+pytestmark = pytest.mark.browser
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82"  # noqa: E501 - a 1x1 PNG
+
+
+def chat_both_ways(visitor, dashboard, screenshot=None):
+    visitor_says(visitor, "Can you hear me without a socket?")
+    open_ticket(dashboard, visitor.evaluate("Parley.state().ticket"))
+    agent_says(dashboard, "Loud and clear.")
+    expect(visitor.locator("[data-testid=parley-message][data-sender-type=agent]")).to_contain_text(
+        "Loud and clear."
+    )
+    visitor_says(visitor, "Great!")
+    expect(dashboard.get_by_test_id("thread-message")).to_have_count(3)
+
+
+def test_the_fallback_transport_carries_a_whole_chat(app, host, new_context, screenshot):
+    dashboard = log_in_agent(new_context(), app, "ada")
+    visitor = open_widget(new_context(), host.page(app, transport="fallback"))
+    chat_both_ways(visitor, dashboard)
+    assert visitor.evaluate("Parley.state().transport") == "fallback"
+    visitor.reload()
+    visitor.get_by_test_id("parley-launcher").click()
+    expect(visitor.get_by_test_id("parley-message")).to_have_count(3)
+    screenshot(visitor, "fallback")
+
+
+def test_when_websockets_are_blocked_the_widget_falls_back_by_itself(app, host_site, new_context):
+    dashboard = log_in_agent(new_context(), app, "grace")
+    context = new_context()
+    context.route_web_socket("**/ws/widget/**", lambda socket: socket.close())
+    visitor = open_widget(context, host_site)
+    chat_both_ways(visitor, dashboard)
+    assert visitor.evaluate("Parley.state().transport") == "fallback"
+
+
+def test_a_visitor_ends_rates_and_asks_for_the_transcript(app, host_site, new_context):
+    context = new_context()
+    visitor = open_widget(context, host_site)
+    visitor_says(visitor, "That's all, thanks")
+    other_tab = open_widget(context, host_site)
+    expect(other_tab.get_by_test_id("parley-messages")).to_contain_text("That's all, thanks")
+    visitor.get_by_test_id("parley-end").click()
+    visitor.get_by_test_id("parley-end-confirm").click()
+    expect(
+        visitor.locator("[data-testid=parley-message][data-sender-type=system]")
+    ).to_contain_text("ended the chat")
+    expect(visitor.get_by_test_id("parley-input")).to_have_count(0)
+    expect(other_tab.get_by_test_id("parley-input")).to_have_count(0)  # tabs stay in sync
+
+    visitor.locator("[data-testid=parley-rating-star][data-value='4']").click()
+    visitor.get_by_test_id("parley-rating-comment").fill("<i>Quick</i> and kind")
+    visitor.get_by_test_id("parley-rating-submit").click()
+    expect(visitor.get_by_test_id("parley-rating-done")).to_be_visible()
+
+    visitor.get_by_test_id("parley-transcript-email").fill("me@example.com")
+    visitor.get_by_test_id("parley-transcript-submit").click()
+    expect(visitor.get_by_test_id("parley-transcript-done")).to_contain_text("me@example.com")
+
+
+def test_a_visitor_sends_an_image_and_links_stay_safe(app, host_site, new_context, screenshot):
+    dashboard = log_in_agent(new_context(), app, "ada")
+    visitor = open_widget(new_context(), host_site)
+    visitor_says(visitor, "Here is a screenshot")
+    visitor.get_by_test_id("parley-file").set_input_files(
+        files=[{"name": "screen <1>.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    image = visitor.locator("[data-testid=parley-attachment][data-content-type='image/png']")
+    expect(image).to_have_count(1)
+
+    open_ticket(dashboard, visitor.evaluate("Parley.state().ticket"))
+    seen_by_agent = dashboard.locator("[data-testid=thread-attachment] img")
+    expect(seen_by_agent).to_have_count(1)
+    dashboard.wait_for_function(
+        "() => document.querySelector('[data-testid=thread-attachment] img').naturalWidth === 1"
+    )
+    agent_says(dashboard, "See https://example.com/help?a=1 or javascript:alert(1)")
+    reply = visitor.locator("[data-testid=parley-message][data-sender-type=agent]")
+    expect(reply).to_contain_text("javascript:alert(1)")
+    links = reply.locator("a")
+    expect(links).to_have_count(1)
+    assert links.get_attribute("href") == "https://example.com/help?a=1"
+    assert "noopener" in links.get_attribute("rel")
+    screenshot(visitor, "attachment-and-link")
+
+
+def test_the_widget_speaks_german_when_asked(app, host, new_context):
+    english = open_widget(new_context(), host.page(app))
+    german = open_widget(new_context(), host.page(app, lang="de"))
+    placeholder = "el => el.getAttribute('placeholder')"
+    en = english.get_by_test_id("parley-input").evaluate(placeholder)
+    de = german.get_by_test_id("parley-input").evaluate(placeholder)
+    assert en and de and en != de
+    visitor_says(german, "Hallo")
+    assert widget_bodies(german)[-1][1] == "Hallo"
