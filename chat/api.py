@@ -1,4 +1,5 @@
-"""The widget's REST API: session, tickets, history and sending.
+"""The widget's REST API: config, session, tickets, history, sending (the
+fallback for visitors without a socket), attachments and the end of a chat.
 
 Visitors authenticate with ``Authorization: Visitor <token>``; any other id than
 their own answers 404.

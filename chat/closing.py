@@ -30,8 +30,9 @@ def end_conversation(*, ticket: Ticket) -> Ticket:
     post_message(
         ticket=ticket, sender=Sender.system(), body=f"{ticket.visitor.display_name} ended the chat."
     )
+    now = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(
-        status=Ticket.Status.RESOLVED, resolved_at=timezone.now()
+        status=Ticket.Status.RESOLVED, resolved_at=now, updated_at=now
     )
     ticket.refresh_from_db()
     events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
