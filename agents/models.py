@@ -3,6 +3,8 @@ from django.db import models
 
 from helpdesk.models import Team
 
+from .avatars import validate_avatar
+
 
 class AgentProfile(models.Model):
     """Makes a user a support agent. Users without one cannot use the dashboard."""
@@ -15,7 +17,9 @@ class AgentProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
     display_name = models.CharField(max_length=120)
-    avatar = models.FileField(upload_to="avatars/", null=True, blank=True)
+    avatar = models.FileField(
+        upload_to="avatars/", null=True, blank=True, validators=[validate_avatar]
+    )
     # What the agent chose; whether they are connected is presence, kept in the cache.
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONLINE)
     max_concurrent_chats = models.PositiveSmallIntegerField(default=5)

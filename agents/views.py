@@ -1,9 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
 
+from chat.attachments import sniff
+
+from .avatars import initials_svg
+from .models import AgentProfile
 from .selectors import agent_profile
 
 
@@ -15,3 +20,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("This account is not a support agent.")
     me = {"id": profile.user_id, "name": profile.display_name, "status": profile.status}
     return render(request, "agents/dashboard.html", {"profile": profile, "me": me})
+
+
+@require_GET
+def avatar(request: HttpRequest, user_id: int) -> HttpResponse:
+    """An agent's picture, public like their name: the widget shows it on other
+    sites. Agents without an upload get their initials."""
+    profile = get_object_or_404(AgentProfile, user_id=user_id)
+    if profile.avatar:
+        with profile.avatar.open("rb") as file:
+            content_type = sniff(file.read(16)) or "application/octet-stream"
+        response = FileResponse(profile.avatar.open("rb"), content_type=content_type)
+    else:
+        response = HttpResponse(
+            initials_svg(profile.display_name, profile.user_id), content_type="image/svg+xml"
+        )
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -11,6 +11,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 
 from helpdesk.models import Ticket, Widget
 
@@ -40,13 +41,21 @@ def message_payload(message: Message) -> dict:
     return {
         "id": message.pk,
         "seq": message.seq,
-        "sender": {"type": message.sender_type, "name": message.sender_name},
+        "sender": sender_payload(message),
         "body": message.body,
         "internal": message.internal,
         "created_at": message.created_at.isoformat(),
         "client_id": message.client_id,
         "attachment": attachment_payload(message),
     }
+
+
+def sender_payload(message: Message) -> dict:
+    sender = {"type": message.sender_type, "name": message.sender_name}
+    if message.sender_type == Message.SenderType.AGENT and message.sender_user_id:
+        # Served by the agents app; always answers, with initials until an upload.
+        sender["avatar"] = reverse("agent-avatar", args=[message.sender_user_id])
+    return sender
 
 
 def attachment_payload(message: Message) -> dict | None:

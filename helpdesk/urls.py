@@ -44,6 +44,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/widget/", include(widget_patterns)),
     path("api/agent/", include(agent_patterns)),
+    path("api/avatars/<int:user_id>/", agent_views.avatar, name="agent-avatar"),
     path(
         "api/attachments/<str:token>/",
         widget_api.AttachmentDownloadView.as_view(),

@@ -17,7 +17,7 @@
 
   // --- words ---
 
-  // Everything the visitor reads; server-supplied texts are shown as they come.
+  // Everything the visitor reads; server texts are shown as they come.
   const WORDS = {
     en: {
       chatWith: (n) => `Chat with ${n}`,
@@ -298,7 +298,7 @@
   };
   const lastSeq = () => (ticketInfo() ? ticketInfo().lastSeq : 0);
   const resume = () => (state.ticket ? { [state.ticket]: lastSeq() } : {});
-  // Full jitter: reconnecting tabs spread out instead of arriving together.
+  // Full jitter: reconnecting tabs spread out.
   const backoff = (n) => Math.random() * Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n);
   const summary = (id) => state.list.find((t) => t.id === id);
   const readOf = (id) => (state.tickets[id] ? state.tickets[id].read : 0);
@@ -1103,6 +1103,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 .greeting, .msg[data-sender-type="agent"], .msg[data-sender-type="bot"] { align-self: flex-start; align-items: flex-start; }
 .msg[data-sender-type="system"] { align-self: center; align-items: center; max-width: 90%; }
 .name { font-size: 12px; color: var(--muted); margin: 0 0 2px 4px; }
+.av { width: 20px; border-radius: 50%; vertical-align: middle; margin-right: 6px; }
 .bubble { padding: 8px 12px; border-radius: 16px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg[data-sender-type="visitor"] .bubble { background: var(--accent); color: var(--accent-text); border-bottom-right-radius: 4px; }
 .greeting .bubble, .msg[data-sender-type="agent"] .bubble, .msg[data-sender-type="bot"] .bubble { background: var(--agent-bg); border-bottom-left-radius: 4px; }
@@ -1846,6 +1847,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
         seq: m.seq,
         type,
         name: own || type === "system" ? "" : m.sender.name || T.support,
+        av: m.sender.avatar,
         body: m.body,
         att: m.attachment,
         time: timeOf(m.created_at),
@@ -1921,7 +1923,9 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
         "data-sender-type": item.type,
         "data-state": item.state,
       },
-      item.name && !continued ? h("div", { class: "name", text: item.name }) : null,
+      item.name && !continued
+        ? h("div", { class: "name" }, /^\/api\/avatars\/\d+\/$/.test(item.av) && h("img", { class: "av", src: SERVER + item.av, alt: "" }), item.name)
+        : null,
       h("div", { class: "bubble" }, item.att && attachment(item.att), ...linkify(item.body)),
       item.type === "system" ? null : meta
     );

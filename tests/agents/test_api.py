@@ -65,7 +65,11 @@ def test_an_integrator_replies_with_a_token(api, agent_bob, ticket_ann):
         format="json",
     )
     assert response.status_code == 201
-    assert response.data["message"]["sender"] == {"type": "agent", "name": agent_bob.display_name}
+    assert response.data["message"]["sender"] == {
+        "type": "agent",
+        "name": agent_bob.display_name,
+        "avatar": f"/api/avatars/{agent_bob.user_id}/",
+    }
     ticket_ann.refresh_from_db()
     assert ticket_ann.status == Ticket.Status.OPEN
 

@@ -117,7 +117,11 @@ async def test_an_agent_reply_reaches_the_visitor_but_a_note_does_not(agent_bob,
     *before, reply = await receive_until(visitor, "message.new")
     assert [frame["type"] for frame in before] == ["presence"]  # Bob came online
     assert reply["message"]["body"] == "Hi Ann!"
-    assert reply["message"]["sender"] == {"type": "agent", "name": "Bob"}
+    assert reply["message"]["sender"] == {
+        "type": "agent",
+        "name": "Bob",
+        "avatar": f"/api/avatars/{agent_bob.user_id}/",
+    }
     assert await visitor.receive_nothing(timeout=0.2)
     await visitor.disconnect()
     await agent.disconnect()

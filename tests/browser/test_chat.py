@@ -82,6 +82,10 @@ def test_a_visitor_and_an_agent_chat_live(app, host_site, new_context, screensho
         f"[data-testid=parley-message][data-sender-type=agent][data-seq='{reply}']"
     )
     expect(from_agent).to_contain_text("the difference is prorated")
+    avatar = from_agent.locator("img.av")
+    expect(avatar).to_have_count(1)  # initials: the seeded agents have no picture
+    avatar.evaluate("img => img.decode()")
+    assert avatar.evaluate("img => img.naturalWidth") > 0
 
     second = visitor_says(visitor, "Great, thanks!")
     expect(thread).to_contain_text("Great, thanks!")
