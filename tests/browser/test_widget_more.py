@@ -102,3 +102,25 @@ def test_the_widget_speaks_german_when_asked(app, host, new_context):
     assert en and de and en != de
     visitor_says(german, "Hallo")
     assert widget_bodies(german)[-1][1] == "Hallo"
+
+
+def test_a_keyboard_alone_is_enough_to_chat(app, host_site, new_context):
+    dashboard = log_in_agent(new_context(), app, "grace")
+    page = new_context().new_page()
+    page.goto(host_site)
+    expect(page.get_by_test_id("parley-launcher")).to_be_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "PARLEY-WIDGET"
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("parley-panel")).to_be_visible()
+    page.keyboard.type("Typed without a mouse")
+    page.keyboard.press("Enter")
+    expect(
+        page.locator("[data-testid=parley-message][data-state=sent]", has_text="Typed without")
+    ).to_have_count(1)
+
+    open_ticket(dashboard, page.evaluate("Parley.state().ticket"))
+    agent_says(dashboard, "Heard you.")
+    expect(page.get_by_test_id("parley-live")).to_contain_text("Heard you.")
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("parley-panel")).to_be_hidden()
