@@ -230,6 +230,19 @@ def test_a_bad_offline_message_is_refused_and_changes_nothing(api, widget, paylo
     assert visitor.email == ""
 
 
+def test_field_errors_come_in_the_browsers_language(api, widget):
+    visitor = VisitorFactory(widget=widget)
+    response = as_visitor(api, visitor).post(
+        "/api/widget/offline/",
+        {"email": "not-an-email", "body": "hi"},
+        format="json",
+        HTTP_ORIGIN=SHOP,
+        HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9",
+    )
+    assert response.status_code == 400
+    assert response.data["fields"]["email"] == ["Gib eine gültige E-Mail Adresse an."]
+
+
 def test_a_widget_can_turn_the_offline_form_off(api, widget):
     widget.offline_form = False
     widget.save()
