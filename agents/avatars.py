@@ -6,7 +6,7 @@ import zlib
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
-from chat.attachments import sniff
+from chat.attachments import content_type_of
 
 AVATAR_MAX_BYTES = 1024 * 1024
 PALETTE = ["#4f46e5", "#0f766e", "#b45309", "#be185d", "#1d4ed8", "#15803d", "#7c3aed"]
@@ -16,9 +16,7 @@ def validate_avatar(upload) -> None:
     """A picture only (by its first bytes, as for attachments), at most 1 MB."""
     if upload.size > AVATAR_MAX_BYTES:
         raise ValidationError("An avatar can be at most 1 MB.", code="avatar_too_large")
-    upload.seek(0)
-    content_type = sniff(upload.read(16))
-    upload.seek(0)
+    content_type = content_type_of(upload)
     if content_type is None or not content_type.startswith("image/"):
         raise ValidationError("Use a PNG, JPEG, GIF or WebP picture.", code="avatar_type")
 

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from chat.attachments import sniff
+from chat.attachments import content_type_of
 
 from .avatars import initials_svg
 from .models import AgentProfile
@@ -28,9 +28,9 @@ def avatar(request: HttpRequest, user_id: int) -> HttpResponse:
     sites. Agents without an upload get their initials."""
     profile = get_object_or_404(AgentProfile, user_id=user_id)
     if profile.avatar:
-        with profile.avatar.open("rb") as file:
-            content_type = sniff(file.read(16)) or "application/octet-stream"
-        response = FileResponse(profile.avatar.open("rb"), content_type=content_type)
+        file = profile.avatar.open("rb")
+        content_type = content_type_of(file) or "application/octet-stream"
+        response = FileResponse(file, content_type=content_type)
     else:
         response = HttpResponse(
             initials_svg(profile.display_name, profile.user_id), content_type="image/svg+xml"

@@ -39,6 +39,14 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+def content_type_of(upload: UploadedFile) -> str | None:
+    """What the upload's first bytes say it is; the file is left rewound."""
+    upload.seek(0)
+    content_type = sniff(upload.read(16))
+    upload.seek(0)
+    return content_type
+
+
 def check_upload(upload: UploadedFile) -> str:
     """The upload's real content type, if it is an image or a PDF within the size
     limit; otherwise a ValidationError the client can show."""
@@ -47,9 +55,7 @@ def check_upload(upload: UploadedFile) -> str:
         raise ValidationError(
             f"Files can be at most {limit // (1024 * 1024)} MB.", code="attachment_too_large"
         )
-    upload.seek(0)
-    content_type = sniff(upload.read(16))
-    upload.seek(0)
+    content_type = content_type_of(upload)
     if content_type is None:
         raise ValidationError(
             "Send an image (PNG, JPEG, GIF, WebP) or a PDF.", code="attachment_type"
