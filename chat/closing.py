@@ -27,20 +27,18 @@ def end_conversation(*, ticket: Ticket) -> Ticket:
     ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
     if ticket.status in ENDED:
         return ticket
-    post_message(
+    ticket.status = Ticket.Status.RESOLVED
+    ticket.resolved_at = timezone.now()
+    ticket.save(update_fields=["status", "resolved_at", "updated_at"])
+    # Resolved first, so the inbox update post_message sends already says so.
+    message = post_message(
         ticket=ticket, sender=Sender.system(), body=f"{ticket.visitor.display_name} ended the chat."
     )
-    now = timezone.now()
-    Ticket.objects.filter(pk=ticket.pk).update(
-        status=Ticket.Status.RESOLVED, resolved_at=now, updated_at=now
-    )
-    ticket.refresh_from_db()
-    events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
     # The visitor's other tabs learn that the chat is over.
     events.broadcast_on_commit(
-        [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(ticket)
+        [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(message.ticket)
     )
-    return ticket
+    return message.ticket
 
 
 @transaction.atomic
@@ -60,6 +58,7 @@ def rate_conversation(*, ticket: Ticket, rating: int, comment: str = "") -> Tick
 @transaction.atomic
 def request_transcript(*, ticket: Ticket, email: str) -> TranscriptRequest:
     """Record the request and queue the email once the request is committed."""
+    # Locked, so two requests at once can't both pass the cap.
     Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.transcript_requests.count() >= TRANSCRIPTS_PER_TICKET:
         raise ValidationError(
