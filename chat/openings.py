@@ -31,19 +31,17 @@ def visitor_opening(visitor: Visitor, resume: dict[int, int], *, agents_online: 
     """``welcome`` with the visitor's tickets, then the replay of each ticket in
     ``resume`` (ticket id -> last seq held). Ids that aren't theirs get not_found."""
     visitor_touch(visitor=visitor)
-    tickets = selectors.visitor_tickets(visitor)
+    tickets = {ticket.pk: ticket for ticket in selectors.visitor_tickets(visitor)}
     frames = [
         events.welcome(
             you={"type": "visitor", "id": str(visitor.pk), "name": visitor.name},
-            tickets=[events.visitor_ticket_payload(ticket) for ticket in tickets],
+            tickets=[events.visitor_ticket_payload(ticket) for ticket in tickets.values()],
             agents_online=agents_online,
         )
     ]
     for ticket_id, after in resume.items():
-        try:
-            ticket = selectors.visitor_ticket(visitor, ticket_id)
-        except Ticket.DoesNotExist:
+        if ticket_id in tickets:
+            frames.extend(replay_frames(tickets[ticket_id], after=after, include_internal=False))
+        else:
             frames.append(events.error(code="not_found", message=f"No such ticket: {ticket_id}."))
-            continue
-        frames.extend(replay_frames(ticket, after=after, include_internal=False))
     return frames

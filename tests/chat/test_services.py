@@ -4,8 +4,11 @@ from django.db import transaction
 
 from chat import events
 from chat.models import Message
+from chat.openings import visitor_opening
 from chat.services import Sender, mark_seen, post_message, start_conversation
 from helpdesk.models import Ticket
+
+from ..factories import TicketFactory
 
 
 def visitor_says(ticket, body, client_id=None):
@@ -236,3 +239,14 @@ def test_an_agent_reading_internal_notes_does_not_reveal_them_to_the_visitor(
     }
     ticket_ann.refresh_from_db()
     assert events.visitor_ticket_payload(ticket_ann)["agent_seen_seq"] == 1
+
+
+def test_a_resume_reads_each_ticket_once(visitor_ann, django_assert_num_queries):
+    tickets = [TicketFactory(visitor=visitor_ann) for _ in range(3)]
+    for ticket in tickets:
+        visitor_says(ticket, "hi")
+    resume = {ticket.pk: 0 for ticket in tickets}
+    # touch the visitor, list their tickets, then one history read per ticket
+    with django_assert_num_queries(2 + len(tickets)):
+        frames = visitor_opening(visitor_ann, resume, agents_online=False)
+    assert [frame["type"] for frame in frames] == ["welcome"] + ["message.new"] * 3
