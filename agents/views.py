@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from chat.attachments import content_type_of
+from chat.attachments import content_type_of, for_other_sites
 
 from .avatars import initials_svg
 from .models import AgentProfile
@@ -35,7 +35,4 @@ def avatar(request: HttpRequest, user_id: int) -> HttpResponse:
         response = HttpResponse(
             initials_svg(profile.display_name, profile.user_id), content_type="image/svg+xml"
         )
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
-    response["Cache-Control"] = "public, max-age=3600"
-    return response
+    return for_other_sites(response, cache_control="public, max-age=3600")

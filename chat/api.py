@@ -92,6 +92,15 @@ class VisitorAPIView(APIView):
     def visitor(self) -> Visitor:
         return self.request.auth
 
+    def ticket(self, ticket_id: int) -> Ticket:
+        """One of this visitor's tickets; any other id answers 404."""
+        return selectors.visitor_ticket(self.visitor, ticket_id)
+
+    def validated(self, serializer_class) -> dict:
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
 
 class WidgetConfigView(APIView):
     """How the widget named by ``?key=`` looks and behaves; no visitor needed, so
@@ -167,26 +176,24 @@ class WidgetTicketListView(VisitorAPIView):
     @extend_schema(request=MessageInputSerializer)
     def post(self, request: Request) -> Response:
         """Start a conversation with its first message (idempotent by client_id)."""
-        data = MessageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.start_conversation(visitor=self.visitor, **data.validated_data)
+        fields = self.validated(MessageInputSerializer)
+        message = services.start_conversation(visitor=self.visitor, **fields)
         return message_created_response(message)
 
 
 class WidgetMessagesView(VisitorAPIView):
     @extend_schema(parameters=[HistoryQuerySerializer], responses=HistoryOutputSerializer)
     def get(self, request: Request, ticket_id: int) -> Response:
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        ticket = self.ticket(ticket_id)
         return history_response(request, ticket, include_internal=False)
 
     @extend_schema(request=MessageInputSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
         """Send a message: the fallback when a WebSocket can't be had."""
-        data = MessageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        fields = self.validated(MessageInputSerializer)
+        ticket = self.ticket(ticket_id)
         message = services.post_message(
-            ticket=ticket, sender=services.Sender.for_visitor(self.visitor), **data.validated_data
+            ticket=ticket, sender=services.Sender.for_visitor(self.visitor), **fields
         )
         return message_created_response(message)
 
@@ -196,9 +203,8 @@ class WidgetOfflineMessageView(VisitorAPIView):
     def post(self, request: Request) -> Response:
         """Leave a message and an email while no agent is online (idempotent by
         client_id)."""
-        data = OfflineMessageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        message = services.leave_offline_message(visitor=self.visitor, **data.validated_data)
+        fields = self.validated(OfflineMessageInputSerializer)
+        message = services.leave_offline_message(visitor=self.visitor, **fields)
         return message_created_response(message)
 
 
@@ -206,10 +212,9 @@ class WidgetTypingView(VisitorAPIView):
     @extend_schema(request=TypingInputSerializer, responses={204: None})
     def post(self, request: Request, ticket_id: int) -> Response:
         """Typing started or stopped, for visitors without a socket."""
-        data = TypingInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
-        services.visitor_typing(ticket=ticket, state=data.validated_data["state"])
+        fields = self.validated(TypingInputSerializer)
+        ticket = self.ticket(ticket_id)
+        services.visitor_typing(ticket=ticket, state=fields["state"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -217,17 +222,16 @@ class WidgetSeenView(VisitorAPIView):
     @extend_schema(request=SeenInputSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
         """A read receipt, for visitors without a socket. Answers the stored seq."""
-        data = SeenInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
-        stored = services.mark_seen(ticket=ticket, side="visitor", seq=data.validated_data["seq"])
+        fields = self.validated(SeenInputSerializer)
+        ticket = self.ticket(ticket_id)
+        stored = services.mark_seen(ticket=ticket, side="visitor", seq=fields["seq"])
         return Response({"ticket": ticket.pk, "seq": stored})
 
 
 class WidgetEndView(VisitorAPIView):
     def post(self, request: Request, ticket_id: int) -> Response:
         """The visitor ends the conversation (it is resolved)."""
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        ticket = self.ticket(ticket_id)
         ticket = closing.end_conversation(ticket=ticket)
         return Response(events.visitor_ticket_payload(ticket))
 
@@ -236,10 +240,9 @@ class WidgetRatingView(VisitorAPIView):
     @extend_schema(request=RatingInputSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
         """Rate an ended conversation 1-5, with an optional comment."""
-        data = RatingInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
-        ticket = closing.rate_conversation(ticket=ticket, **data.validated_data)
+        fields = self.validated(RatingInputSerializer)
+        ticket = self.ticket(ticket_id)
+        ticket = closing.rate_conversation(ticket=ticket, **fields)
         return Response(
             {"ticket": ticket.pk, "rating": ticket.rating, "comment": ticket.rating_comment}
         )
@@ -249,12 +252,11 @@ class WidgetTranscriptView(VisitorAPIView):
     @extend_schema(request=TranscriptInputSerializer, responses={202: None})
     def post(self, request: Request, ticket_id: int) -> Response:
         """Ask for the transcript by email; it is queued and sent in the background."""
-        data = TranscriptInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        email = data.validated_data.get("email") or self.visitor.email
+        fields = self.validated(TranscriptInputSerializer)
+        email = fields.get("email") or self.visitor.email
         if not email:
             raise ValidationError({"email": ["Tell us where to send the transcript."]})
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        ticket = self.ticket(ticket_id)
         closing.request_transcript(ticket=ticket, email=email)
         return Response({"ticket": ticket.pk, "email": email}, status=status.HTTP_202_ACCEPTED)
 
@@ -265,10 +267,8 @@ class WidgetAttachmentView(VisitorAPIView):
     @extend_schema(request={"multipart/form-data": AttachmentInputSerializer})
     def post(self, request: Request, ticket_id: int) -> Response:
         """Send an image or a PDF, with an optional caption (idempotent by client_id)."""
-        data = AttachmentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        fields = self.validated(AttachmentInputSerializer)
+        ticket = self.ticket(ticket_id)
         message = services.post_message(
             ticket=ticket,
             sender=services.Sender.for_visitor(self.visitor),
@@ -300,9 +300,4 @@ class AttachmentDownloadView(APIView):
             as_attachment=not is_image,
             filename=message.attachment_name,
         )
-        # Shown inside the widget on the customer's site, so other origins may load
-        # it; and nothing in it may ever run as a page of ours.
-        response["Cross-Origin-Resource-Policy"] = "cross-origin"
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, max-age=86400"
-        return response
+        return attachments.for_other_sites(response, cache_control="private, max-age=86400")

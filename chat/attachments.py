@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpResponse
 from django.urls import reverse
 
 LINK_SALT = "parley.attachment"
@@ -82,3 +83,12 @@ def link(message_id: int) -> str:
 def message_id_from_link(token: str) -> int:
     """Raises ``signing.BadSignature`` for anything the server did not sign."""
     return int(signing.loads(token, salt=LINK_SALT))
+
+
+def for_other_sites(response: HttpResponse, *, cache_control: str) -> HttpResponse:
+    """Headers for a file the widget shows on customers' sites: other origins may
+    load it, and nothing in it may ever run as a page of ours."""
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = cache_control
+    return response

@@ -12,11 +12,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
-from helpdesk.models import Visitor
-
 from . import events, selectors, services
 from .openings import visitor_opening
-from .visitor_auth import InvalidVisitorToken, visitor_from_token
+from .visitor_auth import InvalidVisitorToken, origin_allowed, visitor_from_token
 
 logger = logging.getLogger("parley.consumers")
 
@@ -217,7 +215,10 @@ class VisitorConsumer(ProtocolConsumer):
         except InvalidVisitorToken:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        if visitor.is_blocked or not self.origin_allowed(visitor):
+        origin = dict(self.scope["headers"]).get(b"origin")
+        if visitor.is_blocked or not origin_allowed(
+            visitor.widget, origin.decode("latin-1") if origin else None
+        ):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         resume = parse_resume(frame.get("resume") or {})
@@ -232,13 +233,6 @@ class VisitorConsumer(ProtocolConsumer):
     @database_sync_to_async
     def opening(self, resume: dict[int, int]) -> list[dict]:
         return visitor_opening(self.visitor, resume, agents_online=self.agents_online())
-
-    def origin_allowed(self, visitor: Visitor) -> bool:
-        """The socket is held to the visitor's widget's sites, as REST is."""
-        if visitor.widget is None:
-            return True
-        origin = dict(self.scope["headers"]).get(b"origin")
-        return visitor.widget.allows_origin(origin.decode("latin-1") if origin else None)
 
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)

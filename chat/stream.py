@@ -65,9 +65,9 @@ class VisitorStreamView(View):
         # Join before replaying, as the socket does: nothing slips in between.
         for group in groups:
             await layer.group_add(group, channel)
-        opening = await database_sync_to_async(visitor_opening)(
-            visitor, resume, agents_online=await database_sync_to_async(self.agents_online)()
-        )
+        opening = await database_sync_to_async(
+            lambda: visitor_opening(visitor, resume, agents_online=self.agents_online())
+        )()
         response = StreamingHttpResponse(
             self.frames(layer, channel, groups, opening), content_type="text/event-stream"
         )
