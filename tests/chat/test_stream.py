@@ -108,6 +108,15 @@ async def test_a_stream_needs_a_valid_token_from_an_allowed_site(
     assert json.loads(response.content)["code"] == code
 
 
+async def test_a_blocked_visitor_gets_no_stream(visitor_ann):
+    visitor_ann.is_blocked = True
+    await sync_to_async(visitor_ann.save)()
+    token = await sync_to_async(visitor_token)(visitor_ann)
+    response = await open_stream(token)
+    assert response.status_code == 403
+    assert json.loads(response.content)["code"] == "permission_denied"
+
+
 async def test_a_stream_without_a_token_header_is_refused():
     response = await AsyncClient().get("/api/widget/stream/", headers={"Origin": SHOP})
     assert response.status_code == 401
