@@ -171,7 +171,7 @@
   const FORCED = attr("transport") || "auto";
   const SERVER = new URL(SCRIPT.src, location.href).origin;
   const WS_URL = SERVER.replace(/^http/, "ws") + "/ws/widget/";
-  // A token belongs to one widget: two widgets sharing a slot would keep replacing it.
+  // A token belongs to one widget.
   const STORAGE_KEY = "parley:v1:" + SERVER + ":" + KEY;
 
   const HISTORY_PAGE = 100;
@@ -236,7 +236,7 @@
     },
   };
   const state = store.load();
-  // Each tab sends what was written in it; sessionStorage keeps its id over a reload.
+  // Each tab sends what was written in it (its id survives a reload).
   let tabId = Math.random().toString(36).slice(2);
   try {
     tabId = sessionStorage.parleyTab ||= tabId;
@@ -247,7 +247,7 @@
   // --- live state (this page only) ---
 
   let cfg = null; // GET /api/widget/config/
-  // Sessions create visitors: only for one already, or someone opening the panel.
+  // Sessions create visitors: only when needed.
   let live = Boolean(state.token);
   let view = null; // "list" or "chat"; chosen when the panel first opens
   const msgs = new Map(); // seq -> message, for state.ticket
@@ -366,7 +366,7 @@
     if (entry) confirm(entry, state.ticket);
   }
 
-  // One at a time; asking again while one runs makes it run once more.
+  // One at a time; asked again meanwhile, it runs once more.
   function sync() {
     if (!state.ticket) return Promise.resolve();
     if (syncing) {
@@ -1570,7 +1570,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       const mine = (state.tickets[id] ||= { lastSeq: 0, read: 0 });
       Object.assign(mine, t, { lastSeq: mine.lastSeq, read: Math.max(mine.read, t.read) });
     }
-    mergeList(other.list);
+    // Ended stays ended: the other tab may not have heard yet.
+    mergeList(other.list.map((t) => (ended(t.id) ? { ...t, status: summary(t.id).status } : t)));
     render();
     flush();
   }
