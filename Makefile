@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run install migrate test test-embedded test-services lint format bench clean
+.PHONY: run install migrate test test-embedded test-services lint format messages bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -50,6 +50,13 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Collects Parley's translatable words into helpdesk/locale and compiles them;
+# needs GNU gettext (apt-get install gettext). The compiled .mo files are committed,
+# so running Parley needs no gettext.
+messages: install
+	$(PY) manage.py makemessages --locale de --no-obsolete --ignore tests --ignore bench --ignore var
+	$(PY) manage.py compilemessages --locale de --ignore .venv
 
 # Starts its own servers on 127.0.0.1 and prints a row for docs/benchmarks.md.
 bench: install

@@ -1,6 +1,7 @@
 """``/ws/agent/``: the dashboard's live connection."""
 
 from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
 
 from chat import events, services
 from chat.consumers import (
@@ -40,7 +41,7 @@ class AgentConsumer(ProtocolConsumer):
 
     async def on_hello(self, frame: dict) -> None:
         if self.authenticated:
-            raise FrameError("already_authenticated", "'hello' was already accepted.")
+            raise FrameError("already_authenticated", _("'hello' was already accepted."))
         user = self.scope.get("user")
         if not getattr(user, "is_authenticated", False) and "token" in frame:
             user = await database_sync_to_async(user_for_api_token)(frame["token"])
@@ -98,7 +99,7 @@ class AgentConsumer(ProtocolConsumer):
         ticket_id = frame_ticket_id(frame)
         internal = frame.get("internal", False)
         if not isinstance(internal, bool):
-            raise FrameError("invalid_internal", "'internal' must be true or false.")
+            raise FrameError("invalid_internal", _("'internal' must be true or false."))
         message = await database_sync_to_async(self.post)(
             ticket_id, frame.get("body"), frame.get("client_id"), internal
         )
@@ -136,5 +137,5 @@ class AgentConsumer(ProtocolConsumer):
     async def on_presence_set(self, frame: dict) -> None:
         status = frame.get("status")
         if status not in AgentProfile.Status.values:
-            raise FrameError("invalid_status", "'status' must be 'online' or 'away'.")
+            raise FrameError("invalid_status", _("'status' must be 'online' or 'away'."))
         await database_sync_to_async(agent_set_status)(profile=self.profile, status=status)

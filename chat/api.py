@@ -8,10 +8,11 @@ their own answers 404.
 from django.core import signing
 from django.db import transaction
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -79,7 +80,7 @@ def embeddable_widget(request: Request, key: object) -> Widget:
         widget = selectors.widget_by_key(key)
     except Widget.DoesNotExist:
         # Read in the site owner's browser console: say what was not found.
-        raise NotFound(f"No widget has the key {str(key)[:40]!r}.") from None
+        raise NotFound(_("No widget has the key %(key)r.") % {"key": str(key)[:40]}) from None
     check_origin(widget, request.headers.get("Origin"))
     return widget
 
@@ -146,7 +147,7 @@ class WidgetSessionView(APIView):
                 visitor = Visitor.objects.create(widget=widget)
             if visitor.is_blocked:
                 return Response(
-                    {"code": "blocked", "message": "This visitor is blocked."},
+                    {"code": "blocked", "message": _("This visitor is blocked.")},
                     status=status.HTTP_403_FORBIDDEN,
                 )
             visitor = visitor_touch(
@@ -173,10 +174,19 @@ class WidgetTicketListView(VisitorAPIView):
         tickets = selectors.visitor_tickets(self.visitor)
         return Response({"results": [events.visitor_ticket_payload(t) for t in tickets]})
 
-    @extend_schema(request=MessageInputSerializer)
+    # JSON for a message; multipart for a conversation that starts with a file.
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        request={
+            "application/json": MessageInputSerializer,
+            "multipart/form-data": AttachmentInputSerializer,
+        }
+    )
     def post(self, request: Request) -> Response:
         """Start a conversation with its first message (idempotent by client_id)."""
-        fields = self.validated(MessageInputSerializer)
+        with_file = "file" in request.FILES
+        fields = self.validated(AttachmentInputSerializer if with_file else MessageInputSerializer)
         message = services.start_conversation(visitor=self.visitor, **fields)
         return message_created_response(message)
 
@@ -255,7 +265,7 @@ class WidgetTranscriptView(VisitorAPIView):
         fields = self.validated(TranscriptInputSerializer)
         email = fields.get("email") or self.visitor.email
         if not email:
-            raise ValidationError({"email": ["Tell us where to send the transcript."]})
+            raise ValidationError({"email": [_("Tell us where to send the transcript.")]})
         ticket = self.ticket(ticket_id)
         closing.request_transcript(ticket=ticket, email=email)
         return Response({"ticket": ticket.pk, "email": email}, status=status.HTTP_202_ACCEPTED)
@@ -270,11 +280,7 @@ class WidgetAttachmentView(VisitorAPIView):
         fields = self.validated(AttachmentInputSerializer)
         ticket = self.ticket(ticket_id)
         message = services.post_message(
-            ticket=ticket,
-            sender=services.Sender.for_visitor(self.visitor),
-            body=fields.get("body", ""),
-            client_id=fields.get("client_id"),
-            attachment=fields["file"],
+            ticket=ticket, sender=services.Sender.for_visitor(self.visitor), **fields
         )
         return message_created_response(message)
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 LINK_SALT = "parley.attachment"
 # The type is read from the file's first bytes, never from its name or the
@@ -54,12 +55,13 @@ def check_upload(upload: UploadedFile) -> str:
     limit = settings.PARLEY["ATTACHMENT_MAX_BYTES"]
     if upload.size > limit:
         raise ValidationError(
-            f"Files can be at most {limit // (1024 * 1024)} MB.", code="attachment_too_large"
+            _("Files can be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)},
+            code="attachment_too_large",
         )
     content_type = content_type_of(upload)
     if content_type is None:
         raise ValidationError(
-            "Send an image (PNG, JPEG, GIF, WebP) or a PDF.", code="attachment_type"
+            _("Send an image (PNG, JPEG, GIF, WebP) or a PDF."), code="attachment_type"
         )
     return content_type
 

@@ -4,6 +4,7 @@ transcript by email."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.models import Ticket
 
@@ -47,7 +48,7 @@ def rate_conversation(*, ticket: Ticket, rating: int, comment: str = "") -> Tick
     again replaces the earlier one."""
     ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
     if ticket.status not in ENDED:
-        raise ValidationError("Rate the conversation once it has ended.", code="not_ended")
+        raise ValidationError(_("Rate the conversation once it has ended."), code="not_ended")
     ticket.rating = rating
     ticket.rating_comment = comment.strip()[:RATING_COMMENT_MAX_LENGTH]
     ticket.save(update_fields=["rating", "rating_comment", "updated_at"])
@@ -62,7 +63,7 @@ def request_transcript(*, ticket: Ticket, email: str) -> TranscriptRequest:
     Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.transcript_requests.count() >= TRANSCRIPTS_PER_TICKET:
         raise ValidationError(
-            "This conversation's transcript has been requested too often.",
+            _("This conversation's transcript has been requested too often."),
             code="too_many_transcripts",
         )
     request = TranscriptRequest.objects.create(ticket=ticket, email=email)

@@ -11,6 +11,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import HttpRequest, QueryDict
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from . import events, selectors, services
 from .openings import visitor_opening
@@ -55,19 +58,32 @@ class TokenBucket:
         return True
 
 
+def handshake_language(scope: dict) -> str:
+    """The language LocaleMiddleware would pick for this handshake. ``?lang=``
+    wins over Accept-Language: a page may show the widget in another language
+    than the browser's."""
+    request = HttpRequest()
+    query = QueryDict(scope.get("query_string", b""))
+    header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+    request.META["HTTP_ACCEPT_LANGUAGE"] = query.get("lang") or header
+    return translation.get_language_from_request(request)
+
+
 def frame_ticket_id(frame: dict, *, required: bool = True) -> int | None:
     value = frame.get("ticket")
     if value is None and not required:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise FrameError("invalid_ticket", "'ticket' must be a ticket id (a positive integer).")
+        raise FrameError("invalid_ticket", _("'ticket' must be a ticket id (a positive integer)."))
     return value
 
 
 def frame_seq(frame: dict, field: str) -> int:
     value = frame.get(field, 0)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise FrameError("invalid_seq", f"'{field}' must be a non-negative integer.")
+        raise FrameError(
+            "invalid_seq", _("'%(field)s' must be a non-negative integer.") % {"field": field}
+        )
     return value
 
 
@@ -75,7 +91,8 @@ def parse_resume(resume: object) -> dict[int, int]:
     """``{"<ticket id>": <last seq held>}`` -> ``{ticket id: seq}``, checked."""
     problem = FrameError(
         "invalid_resume",
-        f"'resume' maps up to {RESUME_MAX_TICKETS} ticket ids to the last seq held.",
+        _("'resume' maps up to %(limit)d ticket ids to the last seq held.")
+        % {"limit": RESUME_MAX_TICKETS},
     )
     if not isinstance(resume, dict) or len(resume) > RESUME_MAX_TICKETS:
         raise problem
@@ -90,7 +107,7 @@ def parse_resume(resume: object) -> dict[int, int]:
 def frame_typing_state(frame: dict) -> str:
     state = frame.get("state")
     if state not in TYPING_STATES:
-        raise FrameError("invalid_state", "'state' must be 'start' or 'stop'.")
+        raise FrameError("invalid_state", _("'state' must be 'start' or 'stop'."))
     return state
 
 
@@ -105,6 +122,7 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
         self.authenticated = False
         self.joined_groups: set[str] = set()
         self.bucket = TokenBucket(settings.PARLEY["FRAME_RATE"])
+        self.language = handshake_language(self.scope)
         await self.accept()
         self.hello_deadline = asyncio.get_running_loop().call_later(
             settings.PARLEY["HELLO_TIMEOUT"], self.close_if_anonymous
@@ -132,22 +150,29 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(events.error(code=code, message=message, client_id=client_id))
 
     async def receive(self, text_data=None, bytes_data=None):
+        # Error frames are read by people, in the language the socket asked for.
+        with translation.override(self.language):
+            await self.receive_frame(text_data)
+
+    async def receive_frame(self, text_data: str | None) -> None:
         if not self.bucket.take():
             await self.close(code=CLOSE_FLOOD)
             return
         if text_data is None:
-            await self.send_error("binary_not_supported", "Send JSON text frames.")
+            await self.send_error("binary_not_supported", _("Send JSON text frames."))
             return
         if len(text_data) > settings.PARLEY["FRAME_MAX_BYTES"]:
-            await self.send_error("frame_too_large", "The frame is larger than the server accepts.")
+            await self.send_error(
+                "frame_too_large", _("The frame is larger than the server accepts.")
+            )
             return
         try:
             frame = json.loads(text_data)
         except ValueError:
-            await self.send_error("malformed_json", "The frame is not valid JSON.")
+            await self.send_error("malformed_json", _("The frame is not valid JSON."))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            await self.send_error("invalid_frame", "A frame is a JSON object with a 'type'.")
+            await self.send_error("invalid_frame", _("A frame is a JSON object with a 'type'."))
             return
         await self.dispatch_frame(frame)
 
@@ -157,14 +182,16 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
         if frame_type == "hello":
             handler = self.on_hello  # each socket authenticates its own way
         elif not self.authenticated:
-            await self.send_error("hello_required", "Send 'hello' first.")
+            await self.send_error("hello_required", _("Send 'hello' first."))
             return
         elif frame_type == "ping":
             handler = self.on_ping
         elif frame_type in self.frame_handlers:
             handler = getattr(self, self.frame_handlers[frame_type])
         else:
-            await self.send_error("unknown_type", f"Unknown frame type {frame_type[:40]!r}.")
+            await self.send_error(
+                "unknown_type", _("Unknown frame type %(type)r.") % {"type": frame_type[:40]}
+            )
             return
         try:
             await handler(frame)
@@ -174,11 +201,11 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(exc.code or "invalid", " ".join(exc.messages), client_id)
         except (ObjectDoesNotExist, PermissionDenied):
             # Other people's ids look exactly like ids that don't exist.
-            await self.send_error("not_found", "No such ticket.", client_id)
+            await self.send_error("not_found", _("No such ticket."), client_id)
         except Exception:
             logger.exception("Error handling %r frame", frame_type)
             await self.send_error(
-                "server_error", "The server failed to handle this frame.", client_id
+                "server_error", _("The server failed to handle this frame."), client_id
             )
 
     async def on_ping(self, frame: dict) -> None:
@@ -209,7 +236,7 @@ class VisitorConsumer(ProtocolConsumer):
 
     async def on_hello(self, frame: dict) -> None:
         if self.authenticated:
-            raise FrameError("already_authenticated", "'hello' was already accepted.")
+            raise FrameError("already_authenticated", _("'hello' was already accepted."))
         try:
             visitor = await database_sync_to_async(visitor_from_token)(frame.get("token"))
         except InvalidVisitorToken:

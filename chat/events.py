@@ -10,13 +10,16 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 
 from helpdesk.models import Ticket, Widget
 
 from . import attachments
 from .models import Message
+from .widget_words import widget_words
 
 PROTOCOL_VERSION = 1
 
@@ -96,6 +99,8 @@ def visitor_ticket_payload(ticket: Ticket) -> dict:
         "status": ticket.status,
         "last_seq": ticket.last_public_seq,
         "agent_seen_seq": min(ticket.agent_seen_seq, ticket.last_public_seq),
+        # The visitor's own rating, so another device doesn't ask again.
+        "rating": ticket.rating,
         "created_at": ticket.created_at.isoformat(),
     }
 
@@ -111,6 +116,14 @@ def widget_payload(widget: Widget, *, agents_online: bool) -> dict:
         "prechat": widget.prechat,
         "offline_form": widget.offline_form,
         "agents_online": agents_online,
+        # Picked by LocaleMiddleware from Accept-Language; the widget asks for it
+        # from then on, so server messages and its own words agree.
+        "language": translation.get_language(),
+        "words": widget_words(),
+        "limits": {
+            "message_length": settings.PARLEY["MESSAGE_MAX_LENGTH"],
+            "attachment_bytes": settings.PARLEY["ATTACHMENT_MAX_BYTES"],
+        },
     }
 
 

@@ -2,6 +2,7 @@
 the event stream): a welcome, then every message they missed."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from helpdesk.models import Ticket, Visitor
 from helpdesk.services import visitor_touch
@@ -43,5 +44,6 @@ def visitor_opening(visitor: Visitor, resume: dict[int, int], *, agents_online: 
         if ticket_id in tickets:
             frames.extend(replay_frames(tickets[ticket_id], after=after, include_internal=False))
         else:
-            frames.append(events.error(code="not_found", message=f"No such ticket: {ticket_id}."))
+            message = _("No such ticket: %(id)d.") % {"id": ticket_id}
+            frames.append(events.error(code="not_found", message=message))
     return frames

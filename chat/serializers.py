@@ -19,8 +19,9 @@ class MessageInputSerializer(serializers.Serializer):
 
 
 class AttachmentInputSerializer(serializers.Serializer):
-    file = serializers.FileField(max_length=255)
-    body = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    # Validated data holds the write path's argument names.
+    file = serializers.FileField(max_length=255, source="attachment")
+    body = serializers.CharField(default="", allow_blank=True, trim_whitespace=False)
     client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False)
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import ticket_open, visitor_touch
@@ -45,14 +46,15 @@ class Sender:
 
 def clean_body(body: object, *, allow_empty: bool = False) -> str:
     if not isinstance(body, str):
-        raise ValidationError("The message body must be text.", code="invalid_body")
+        raise ValidationError(_("The message body must be text."), code="invalid_body")
     body = body.strip()
     if not body and not allow_empty:
-        raise ValidationError("The message is empty.", code="empty_body")
+        raise ValidationError(_("The message is empty."), code="empty_body")
     limit = settings.PARLEY["MESSAGE_MAX_LENGTH"]
     if len(body) > limit:
         raise ValidationError(
-            f"The message is longer than {limit} characters.", code="body_too_long"
+            _("The message is longer than %(limit)d characters.") % {"limit": limit},
+            code="body_too_long",
         )
     return body
 
@@ -62,7 +64,8 @@ def clean_client_id(client_id: object) -> str | None:
         return None
     if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX_LENGTH:
         raise ValidationError(
-            f"client_id must be a string of 1 to {CLIENT_ID_MAX_LENGTH} characters.",
+            _("client_id must be a string of 1 to %(limit)d characters.")
+            % {"limit": CLIENT_ID_MAX_LENGTH},
             code="invalid_client_id",
         )
     return client_id
@@ -101,7 +104,7 @@ def post_message(
     attachment_type = check_upload(attachment) if attachment is not None else ""
     client_id = clean_client_id(client_id)
     if internal and sender.type != Message.SenderType.AGENT:
-        raise ValidationError("Only agents can write internal notes.", code="forbidden_internal")
+        raise ValidationError(_("Only agents can write internal notes."), code="forbidden_internal")
 
     # The row lock serialises writers per ticket: seq has no gaps, and a duplicate
     # client_id sent concurrently finds the first copy once the lock is released.
@@ -111,7 +114,7 @@ def post_message(
         if existing is not None:
             return existing
     if ticket.is_closed:
-        raise ValidationError("This conversation is closed.", code="ticket_closed")
+        raise ValidationError(_("This conversation is closed."), code="ticket_closed")
 
     now = timezone.now()
     prev_public_seq = ticket.last_public_seq
@@ -162,14 +165,15 @@ def start_conversation(
     body: str,
     client_id: str | None = None,
     channel: str = Ticket.Channel.CHAT,
+    attachment: UploadedFile | None = None,
 ) -> Message:
-    """Open a ticket with the visitor's first message.
+    """Open a ticket with the visitor's first message, which may be a file.
 
     Retrying with the same ``client_id`` returns the first message instead of
     opening a second ticket. A widget that requires the pre-chat form refuses a
     chat from a visitor who has not given a name and an email.
     """
-    body = clean_body(body)
+    body = clean_body(body, allow_empty=attachment is not None)
     client_id = clean_client_id(client_id)
     # Lock the visitor so two tabs retrying the same first message open one ticket.
     visitor = (
@@ -186,10 +190,17 @@ def start_conversation(
         and widget.prechat == Widget.Prechat.REQUIRED
         and not (visitor.name and visitor.email)
     ):
-        raise ValidationError("Please tell us your name and email first.", code="prechat_required")
-    ticket = ticket_open(visitor=visitor, channel=channel, subject=body[:80])
+        raise ValidationError(
+            _("Please tell us your name and email first."), code="prechat_required"
+        )
+    subject = body or display_name(attachment)
+    ticket = ticket_open(visitor=visitor, channel=channel, subject=subject[:80])
     return post_message(
-        ticket=ticket, sender=Sender.for_visitor(visitor), body=body, client_id=client_id
+        ticket=ticket,
+        sender=Sender.for_visitor(visitor),
+        body=body,
+        client_id=client_id,
+        attachment=attachment,
     )
 
 
@@ -201,7 +212,7 @@ def leave_offline_message(
     form, with the email that replies will go to."""
     if visitor.widget is not None and not visitor.widget.offline_form:
         raise ValidationError(
-            "This widget does not take offline messages.", code="offline_form_disabled"
+            _("This widget does not take offline messages."), code="offline_form_disabled"
         )
     visitor_touch(visitor=visitor, email=email, name=name)
     return start_conversation(

@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
 from django.views import View
 from rest_framework import exceptions
 
@@ -79,7 +80,7 @@ class VisitorStreamView(View):
         """The same checks as the widget REST API: token, blocked, origin."""
         result = VisitorTokenAuthentication().authenticate(request)
         if result is None:
-            raise exceptions.NotAuthenticated("Send Authorization: Visitor <token>.")
+            raise exceptions.NotAuthenticated(_("Send Authorization: Visitor <token>."))
         visitor = result[1]
         check_origin(visitor.widget, request.headers.get("Origin"))
         return visitor

@@ -7,6 +7,7 @@ a cross-site request forgery risk; a header token is neither.
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, permissions
 
 from helpdesk.models import Visitor, Widget
@@ -50,13 +51,13 @@ class VisitorTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].decode().lower() != AUTH_SCHEME.lower():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Malformed visitor token header.")
+            raise exceptions.AuthenticationFailed(_("Malformed visitor token header."))
         try:
             visitor = visitor_from_token(header[1].decode())
         except (InvalidVisitorToken, UnicodeDecodeError) as exc:
-            raise exceptions.AuthenticationFailed("Invalid or expired visitor token.") from exc
+            raise exceptions.AuthenticationFailed(_("Invalid or expired visitor token.")) from exc
         if visitor.is_blocked:
-            raise exceptions.PermissionDenied("This visitor is blocked.")
+            raise exceptions.PermissionDenied(_("This visitor is blocked."))
         return AnonymousUser(), visitor
 
     def authenticate_header(self, request):
@@ -78,7 +79,7 @@ def check_origin(widget: Widget | None, origin: str | None) -> None:
     can read and report."""
     if not origin_allowed(widget, origin):
         raise exceptions.PermissionDenied(
-            "This site may not use this chat widget.", code="origin_not_allowed"
+            _("This site may not use this chat widget."), code="origin_not_allowed"
         )
 
 

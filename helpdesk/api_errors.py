@@ -4,6 +4,7 @@
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,7 +19,7 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, Http404 | ObjectDoesNotExist | PermissionDenied):
         # Objects you may not see look exactly like objects that don't exist.
-        exc = exceptions.NotFound("Not found.")
+        exc = exceptions.NotFound(_("Not found."))
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -26,7 +27,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         response.data = {
             "code": "invalid",
-            "message": "Some fields are not valid.",
+            "message": _("Some fields are not valid."),
             "fields": response.data,
         }
     else:

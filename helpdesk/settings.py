@@ -198,6 +198,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 # The widget's languages; a browser asking for another gets English.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+# Parley's own words, from every app and template (`make messages`).
+LOCALE_PATHS = [BASE_DIR / "helpdesk" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

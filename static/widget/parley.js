@@ -13,147 +13,7 @@
 
   if (window.Parley) return; // the tag was included twice
 
-  const VERSION = "1.2.0";
-
-  // --- words ---
-
-  // Everything the visitor reads; server texts are shown as they come.
-  const WORDS = {
-    en: {
-      chatWith: (n) => `Chat with ${n}`,
-      chatUs: "Chat with us",
-      needName: "Please enter your name.",
-      needEmail: "Please enter your email.",
-      badEmail: "Please enter a valid email address.",
-      needBody: "Please write a message.",
-      thanks: (e) => `Thanks! We'll reply to ${e}.`,
-      support: "Support",
-      sending: "Sending…",
-      seen: "Seen",
-      sent: "Sent",
-      notSent: "Not sent.",
-      retry: "Retry",
-      remove: "Remove",
-      yours: "Your conversations",
-      none: "No conversations yet",
-      news: "New messages",
-      unavailable: "Chat is unavailable",
-      reconnecting: "Reconnecting… we'll send your messages",
-      connecting: "Connecting…",
-      online: "We're online · replies in minutes",
-      away: "We're away · leave a message",
-      close: "Close chat",
-      open: "Open chat",
-      openN: (n) => `Open chat, ${n} unread message${n > 1 ? "s" : ""}`,
-      typing: (n) => `${n} is typing…`,
-      anAgent: "An agent",
-      opened: "Open",
-      resolved: "Resolved",
-      closed: "Closed",
-      oops: "Something went wrong. Please try again.",
-      unreachable: "We couldn't reach the server. Check your connection and try again.",
-      all: "All conversations",
-      log: "Conversation",
-      write: "Write a message…",
-      message: "Message",
-      send: "Send message",
-      prechat: "Before we start, please tell us who you are.",
-      name: "Name",
-      email: "Email",
-      start: "Start chat",
-      skip: "Skip",
-      offline: "We're not online right now. Leave a message and we'll reply by email.",
-      nameOpt: "Name (optional)",
-      newConvo: "New conversation",
-      powered: "Powered by Parley",
-      end: "End chat",
-      endQ: "End this chat?",
-      cancel: "Cancel",
-      ended: "This chat has ended.",
-      rate: "How was this chat?",
-      star: (n) => `${n} of 5 stars`,
-      pick: "Please pick a rating.",
-      comment: "Comment (optional)",
-      sendRating: "Send rating",
-      rated: "Thanks for your feedback!",
-      transcript: "Get this chat by email?",
-      sendTranscript: "Send transcript",
-      mailed: (e) => `We'll email the transcript to ${e}.`,
-      attach: "Attach an image or PDF",
-      fileType: "Only images (PNG, JPEG, GIF, WebP) and PDFs.",
-      fileSize: "Files can be at most 10 MB.",
-      textFirst: "Please send a message first.",
-      emoji: "Insert emoji",
-      newMsg: (n) => `(${n}) New message${n > 1 ? "s" : ""}`,
-    },
-    de: {
-      chatWith: (n) => `Chat mit ${n}`,
-      chatUs: "Chatten Sie mit uns",
-      needName: "Bitte geben Sie Ihren Namen ein.",
-      needEmail: "Bitte geben Sie Ihre E-Mail-Adresse ein.",
-      badEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
-      needBody: "Bitte schreiben Sie eine Nachricht.",
-      thanks: (e) => `Danke! Wir antworten an ${e}.`,
-      support: "Support",
-      sending: "Wird gesendet…",
-      seen: "Gelesen",
-      sent: "Gesendet",
-      notSent: "Nicht gesendet.",
-      retry: "Erneut senden",
-      remove: "Entfernen",
-      yours: "Ihre Unterhaltungen",
-      none: "Noch keine Unterhaltungen",
-      news: "Neue Nachrichten",
-      unavailable: "Chat ist nicht verfügbar",
-      reconnecting: "Verbinde neu… Ihre Nachrichten werden gesendet",
-      connecting: "Verbinde…",
-      online: "Wir sind online · Antwort in wenigen Minuten",
-      away: "Wir sind nicht da · hinterlassen Sie eine Nachricht",
-      close: "Chat schließen",
-      open: "Chat öffnen",
-      openN: (n) => `Chat öffnen, ${n} ungelesene Nachricht${n > 1 ? "en" : ""}`,
-      typing: (n) => `${n} schreibt…`,
-      anAgent: "Ein Mitarbeiter",
-      opened: "Offen",
-      resolved: "Erledigt",
-      closed: "Geschlossen",
-      oops: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
-      unreachable: "Keine Verbindung zum Server. Bitte versuchen Sie es erneut.",
-      all: "Alle Unterhaltungen",
-      log: "Unterhaltung",
-      write: "Nachricht schreiben…",
-      message: "Nachricht",
-      send: "Nachricht senden",
-      prechat: "Bevor wir beginnen: Bitte sagen Sie uns, wer Sie sind.",
-      name: "Name",
-      email: "E-Mail",
-      start: "Chat starten",
-      skip: "Überspringen",
-      offline: "Wir sind gerade nicht da. Schreiben Sie uns, wir antworten per E-Mail.",
-      nameOpt: "Name (optional)",
-      newConvo: "Neue Unterhaltung",
-      powered: "Bereitgestellt von Parley",
-      end: "Chat beenden",
-      endQ: "Diesen Chat beenden?",
-      cancel: "Abbrechen",
-      ended: "Dieser Chat wurde beendet.",
-      rate: "Wie war dieser Chat?",
-      star: (n) => `${n} von 5 Sternen`,
-      pick: "Bitte wählen Sie eine Bewertung.",
-      comment: "Kommentar (optional)",
-      sendRating: "Bewertung senden",
-      rated: "Danke für Ihr Feedback!",
-      transcript: "Diesen Chat per E-Mail erhalten?",
-      sendTranscript: "Verlauf senden",
-      mailed: (e) => `Wir senden den Verlauf an ${e}.`,
-      attach: "Bild oder PDF anhängen",
-      fileType: "Nur Bilder (PNG, JPEG, GIF, WebP) und PDFs.",
-      fileSize: "Dateien dürfen höchstens 10 MB groß sein.",
-      textFirst: "Bitte schreiben Sie zuerst eine Nachricht.",
-      emoji: "Emoji einfügen",
-      newMsg: (n) => `(${n}) Neue Nachricht${n > 1 ? "en" : ""}`,
-    },
-  };
+  const VERSION = "1.3.0";
 
   // --- configuration ---
 
@@ -166,16 +26,15 @@
     console.error("Parley: the script tag needs data-key");
     return;
   }
-  const LANG = /^de/i.test(attr("lang") || navigator.language) ? "de" : "en";
-  const T = WORDS[LANG];
+  // The server picks among its languages: by data-lang, else by the browser's.
+  let lang = attr("lang");
   const FORCED = attr("transport") || "auto";
   const SERVER = new URL(SCRIPT.src, location.href).origin;
-  const WS_URL = SERVER.replace(/^http/, "ws") + "/ws/widget/";
+  const WS_URL = SERVER.replace(/^http/, "ws") + "/ws/widget/?lang=";
   // A token belongs to one widget.
   const STORAGE_KEY = "parley:v1:" + SERVER + ":" + KEY;
 
   const HISTORY_PAGE = 100;
-  const MAX_BODY = 5000; // settings.PARLEY["MESSAGE_MAX_LENGTH"]
   const MAX_IN_FLIGHT = 4; // keeps an outbox flush well under the server's frame rate
   const BACKOFF_BASE = 500;
   const BACKOFF_CAP = 30000;
@@ -185,7 +44,6 @@
   const TYPING_EXPIRE = 8000; // an agent who vanished never sends "stop"
   const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   const FILE_TYPES = /^(image\/(png|jpeg|gif|webp)|application\/pdf)$/;
-  const FILE_MAX = 10 * 1024 * 1024; // settings.PARLEY["ATTACHMENT_MAX_BYTES"]
   const PROBE_EVERY = 300000;
   const EMOJI = "😀 😂 😊 😍 😉 🙂 😅 🤔 😮 😢 😴 🙈 👍 👎 👏 🙏 👋 💪 🎉 ❤️ 🔥 ✅ ⭐ ☕".split(" ");
 
@@ -247,6 +105,7 @@
   // --- live state (this page only) ---
 
   let cfg = null; // GET /api/widget/config/
+  let T = {}; // its words, in its language (chat/widget_words.py)
   // Sessions create visitors: only when needed.
   let live = Boolean(state.token);
   let view = null; // "list" or "chat"; chosen when the panel first opens
@@ -429,6 +288,7 @@
 
   async function api(method, path, body, token = state.token) {
     const headers = { Accept: "application/json" };
+    if (lang) headers["Accept-Language"] = lang;
     const json = body && !(body instanceof FormData);
     if (json) headers["Content-Type"] = "application/json";
     if (token) headers.Authorization = `Visitor ${token}`;
@@ -631,7 +491,7 @@
     render();
     if (transport === "fallback") openStream();
     else {
-      const sock = (ws = new WebSocket(WS_URL));
+      const sock = (ws = new WebSocket(WS_URL + lang));
       sock.onopen = () => sock.send(JSON.stringify({ type: "hello", token: state.token, resume: resume() }));
       sock.onmessage = (event) => frameIn(event.data);
       sock.onclose = (event) => socketGone(sock, event.code);
@@ -812,7 +672,7 @@
       sync().catch(noop);
     }
     // The rest of the first burst belongs to the conversation it just opened.
-    if (entry.ticket === null) for (const e of state.outbox) if (e.ticket === null) e.ticket = ticket;
+    if (entry.ticket === null) for (const e of [...state.outbox, ...uploads.values()]) if (e.ticket === null) e.ticket = ticket;
   }
 
   function onError(frame) {
@@ -962,6 +822,12 @@
 
   // --- DOM helpers ---
 
+  // A word with its one {field} filled in; a [singular, plural] pair picks by n.
+  const say = (key, value) => {
+    const text = T[key];
+    return (Array.isArray(text) ? text[value === 1 ? 0 : 1] : text).replace(/\{\w+\}/, () => value);
+  };
+
   // Build elements from data without ever parsing it: strings become text nodes.
   function h(tag, attrs, ...children) {
     const el = document.createElement(tag);
@@ -974,6 +840,9 @@
     el.append(...children.filter((c) => c != null && c !== false));
     return el;
   }
+
+  // Focusable, so focusView can move the visitor to what just happened.
+  const notice = (testid, text) => h("div", { class: "note", "data-testid": testid, role: "status", tabindex: "-1" }, h("strong", { text }));
 
   function icon(d) {
     const NS = "http://www.w3.org/2000/svg";
@@ -1022,8 +891,7 @@
   --accent-text: var(--parley-accent-text, var(--cfg-accent-text, #fff));
   --bg: #fff; --text: #0f172a; --muted: #64748b; --line: #e2e8f0; --agent-bg: #f1f5f9;
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
-  color: var(--text); text-align: left; letter-spacing: normal; word-spacing: normal;
-  text-transform: none; font-style: normal; font-weight: 400; white-space: normal; direction: ltr;
+  color: var(--text); direction: ltr;
 }
 .root *, .root *::before, .root *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
@@ -1208,7 +1076,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const root = host.attachShadow({ mode: "open" });
     const style = h("style");
     style.textContent = CSS;
-    const title = cfg.name ? T.chatWith(cfg.name) : T.chatUs;
+    const title = cfg.name ? say("chatWith", cfg.name) : T.chatUs;
 
     const badge = h("span", { class: "badge", "data-testid": "parley-badge", hidden: true });
     const launcher = h(
@@ -1250,7 +1118,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const input = h("textarea", {
       class: "input",
       rows: "1",
-      maxlength: String(MAX_BODY),
+      maxlength: String(cfg.limits.message_length),
       placeholder: T.write,
       "aria-label": T.message,
       "data-testid": "parley-input",
@@ -1271,12 +1139,12 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     });
     const tool = (testid, label, path, onclick, more) =>
       h("button", { type: "button", class: "tool", "data-testid": testid, "aria-label": label, title: label, onclick, ...more }, icon(path));
-    const attach = tool("parley-attach", T.attach, ICON_CLIP, pickFile);
+    const attach = tool("parley-attach", T.attach, ICON_CLIP, () => file.click());
     const emoji = tool("parley-emoji", T.emoji, ICON_SMILE, () => showEmoji(emojis.hidden), { "aria-expanded": "false" });
     const closeEmoji = (e) => e.key === "Escape" && (e.stopPropagation(), showEmoji(false), emoji.focus());
     const emojis = h(
       "div",
-      { class: "emojis", role: "group", "aria-label": T.emoji, hidden: true, onkeydown: closeEmoji },
+      { class: "emojis", role: "group", "aria-label": T.emoji, hidden: true, onkeydown: (e) => closeEmoji(e) || arrows(e, 8) },
       ...EMOJI.map((text) => h("button", { type: "button", "data-testid": "parley-emoji-option", text, onclick: () => insert(text) }))
     );
     const hint = h("div", { class: "form-err hint", role: "alert" });
@@ -1299,7 +1167,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       [
         ["email", T.email, { type: "email", autocomplete: "email", maxlength: "254", required: true }],
         ["name", T.nameOpt, { type: "text", autocomplete: "name", maxlength: "120" }],
-        ["body", T.message, { rows: "4", maxlength: String(MAX_BODY), required: true, onkeydown: onFormKeydown }],
+        ["body", T.message, { rows: "4", maxlength: String(cfg.limits.message_length), required: true, onkeydown: onFormKeydown }],
       ],
       T.send,
       submitOffline
@@ -1345,7 +1213,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     );
     // Outside the panel, so news is read out while it is closed too.
     const live = h("div", { class: "sr", "data-testid": "parley-live", "aria-live": "polite" });
-    const wrap = h("div", { class: cfg.position === "left" ? "root left" : "root", lang: LANG }, panel, launcher, live);
+    const wrap = h("div", { class: cfg.position === "left" ? "root left" : "root", lang }, panel, launcher, live);
     root.append(style, wrap);
     document.body.append(host);
     // The page's --parley-accent wins; the text colour is ours when the colour is.
@@ -1462,17 +1330,12 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 
   // --- attachments and emoji ---
 
-  function pickFile() {
-    ui.hint.textContent = state.ticket ? "" : T.textFirst;
-    if (state.ticket) ui.file.click();
-  }
-
   // Refused before uploading; the server judges by the bytes all the same.
   function onFile() {
     const file = ui.file.files[0];
     ui.file.value = "";
-    if (!file || !state.ticket) return;
-    const problem = !FILE_TYPES.test(file.type) ? T.fileType : file.size > FILE_MAX ? T.fileSize : "";
+    if (!file) return;
+    const problem = !FILE_TYPES.test(file.type) ? T.fileType : file.size > cfg.limits.attachment_bytes ? T.fileSize : "";
     ui.hint.textContent = problem;
     if (problem) return;
     const body = ui.input.value.trim(); // a caption
@@ -1481,20 +1344,40 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     upload({ client_id: newClientId(), ticket: state.ticket, body, file });
   }
 
+  // A file may open the conversation; then, like a first message, it is the only
+  // thing that may, and anything else waits for its ticket (see confirm).
   async function upload(entry) {
+    const id = entry.client_id;
     delete entry.failed;
-    uploads.set(entry.client_id, entry);
+    uploads.set(id, entry);
     render(true);
     const form = new FormData();
     for (const key of ["file", "body", "client_id"]) form.append(key, entry[key]);
     try {
-      const data = await api("POST", `/api/widget/tickets/${entry.ticket}/attachments/`, form);
+      if (!sessionDone) await session();
+      while (!entry.ticket && ticketlessInFlight && ticketlessInFlight !== id) await new Promise((r) => setTimeout(r, 200));
+      if (!entry.ticket) ticketlessInFlight = id;
+      const data = await api("POST", `/api/widget/tickets/${entry.ticket ? entry.ticket + "/attachments/" : ""}`, form);
       onAck(data.ticket, data.message);
     } catch (e) {
-      if (!uploads.has(entry.client_id)) return;
+      if (ticketlessInFlight === id) ticketlessInFlight = null;
+      if (!uploads.has(id)) return;
       entry.failed = ui.hint.textContent = problems(e)[1];
       render();
+      flush();
     }
+  }
+
+  // Arrow keys move through a group of buttons, a row of `cols` up or down;
+  // `choose` picks as it moves, as in a radio group.
+  function arrows(e, cols, choose) {
+    const list = [...e.currentTarget.children];
+    const step = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -cols, ArrowDown: cols }[e.key];
+    const to = step && list[list.indexOf(e.target) + step];
+    if (!to) return;
+    e.preventDefault();
+    to.focus();
+    if (choose) to.click();
   }
 
   function showEmoji(open) {
@@ -1529,7 +1412,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     }
     if (!blink) pageTitle = document.title;
     clearInterval(blink);
-    const text = (document.title = T.newMsg(++unseen));
+    const text = (document.title = say("newMsg", ++unseen));
     const still = matchMedia("(prefers-reduced-motion: reduce)").matches;
     blink = setInterval(() => (document.title = still || document.title !== text ? text : pageTitle), 1000);
   }
@@ -1590,10 +1473,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const name = form.inputs.name.value.trim();
     const email = form.inputs.email.value.trim();
     const required = cfg.prechat === "required" || prechatForced;
-    const errors = {};
+    const errors = required || email ? emailErrors(email) : {};
     if (required && !name) errors.name = T.needName;
-    if (required && !email) errors.email = T.needEmail;
-    else if (email && !EMAIL.test(email)) errors.email = T.badEmail;
     if (showErrors(form, errors)) return;
     if (!name && !email) return skipPrechat();
     busy = form.submit.disabled = true;
@@ -1695,14 +1576,12 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
   function endedPane() {
     const id = state.ticket;
     const info = ticketInfo();
-    const done = (testid, text) =>
-      h("div", { class: "note", "data-testid": testid, role: "status", tabindex: "-1" }, h("strong", { text }));
     const send = async (form, path, body, after) => {
       if (busy) return;
       busy = form.submit.disabled = true;
       try {
         const data = await api("POST", `/api/widget/tickets/${id}/${path}/`, body);
-        const note = done(`parley-${path}-done`, after(data));
+        const note = notice(`parley-${path}-done`, after(data));
         store.save();
         form.el.replaceWith(note);
         note.focus();
@@ -1719,7 +1598,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       if (!stars) return showErrors(rating, null, T.pick) && row.firstChild.focus();
       send(rating, "rating", { rating: stars, comment: rating.inputs.comment.value.trim() }, () => ((info.rated = true), T.rated));
     });
-    const row = h("div", { class: "stars", role: "group", "aria-label": T.rate });
+    const row = h("div", { class: "stars", role: "group", "aria-label": T.rate, onkeydown: (e) => arrows(e, 1, true) });
     for (let value = 1; value <= 5; value++) {
       const pick = () => {
         stars = value;
@@ -1734,7 +1613,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
           class: "star",
           "data-testid": "parley-rating-star",
           "data-value": value,
-          "aria-label": T.star(value),
+          "aria-label": say("star", value),
           "aria-pressed": "false",
           text: "★",
           onclick: pick,
@@ -1747,15 +1626,15 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       event.preventDefault();
       const email = transcript.inputs.email.value.trim();
       if (showErrors(transcript, emailErrors(email))) return;
-      send(transcript, "transcript", { email }, (data) => T.mailed((info.mailed = data.email)));
+      send(transcript, "transcript", { email }, (data) => say("mailed", (info.mailed = data.email)));
     });
     prefill(transcript);
     return h(
       "div",
       {},
       h("div", { class: "note" }, h("span", { text: T.ended }), ui.newBtn),
-      info.rated ? done("parley-rating-done", T.rated) : rating.el,
-      info.mailed ? done("parley-transcript-done", T.mailed(info.mailed)) : transcript.el
+      info.rated || summary(id).rating ? notice("parley-rating-done", T.rated) : rating.el,
+      info.mailed ? notice("parley-transcript-done", say("mailed", info.mailed)) : transcript.el
     );
   }
 
@@ -1802,7 +1681,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       pane = ui.offline.el;
     }
     if (mode === "done") {
-      pane = h("div", { class: "note", "data-testid": "parley-offline-done", role: "status", tabindex: "-1" }, h("strong", { text: T.thanks(doneEmail) }));
+      pane = notice("parley-offline-done", say("thanks", doneEmail));
     }
     if (mode === "ended") pane = endedPane();
     if (mode === "confirm") {
@@ -2047,12 +1926,12 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const n = panelOpen ? 0 : unreadCount();
     ui.badge.hidden = n === 0;
     ui.badge.textContent = n > 9 ? "9+" : String(n);
-    ui.launcher.setAttribute("aria-label", panelOpen ? T.close : n ? T.openN(n) : T.open);
+    ui.launcher.setAttribute("aria-label", panelOpen ? T.close : n ? say("openN", n) : T.open);
   }
 
   function renderTyping() {
     ui.typing.hidden = !typingIn;
-    ui.typingText.textContent = typingIn ? T.typing(typingIn.name) : "";
+    ui.typingText.textContent = typingIn ? say("typing", typingIn.name) : "";
   }
 
   // --- start ---
@@ -2062,6 +1941,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     for (let attempt = 0; ; attempt++) {
       try {
         cfg = await api("GET", `/api/widget/config/?key=${encodeURIComponent(KEY)}`, null, null);
+        T = cfg.words;
+        lang = cfg.language;
         break;
       } catch (e) {
         if (e instanceof HttpError && e.status >= 400 && e.status < 500 && e.status !== 429) {

@@ -6,6 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from chat.models import Message
+from helpdesk.models import Ticket, Widget
+from tests.conftest import as_visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +104,47 @@ def test_another_visitors_ticket_takes_no_upload(ann_api, ticket_ben, media_root
 def test_a_link_the_server_did_not_make_is_not_found(ann_api, ticket_ann, token):
     upload(ann_api, ticket_ann, "a.png", PNG)
     assert APIClient().get(f"/api/attachments/{token}/").status_code == 404
+
+
+def start_with_file(api, name, content, **fields):
+    return api.post(
+        "/api/widget/tickets/",
+        {"file": SimpleUploadedFile(name, content, "image/png"), **fields},
+        format="multipart",
+    )
+
+
+def test_a_conversation_can_start_with_a_file(api, visitor_ann, media_root):
+    as_visitor(api, visitor_ann)
+    response = start_with_file(api, "error.png", PNG, client_id="f-1")
+    assert response.status_code == 201
+    ticket = Ticket.objects.get(pk=response.data["ticket"])
+    assert (ticket.visitor, ticket.subject) == (visitor_ann, "error.png")
+    assert response.data["message"]["attachment"]["name"] == "error.png"
+    # Sent again after a lost answer: still one conversation, one file.
+    again = start_with_file(api, "error.png", PNG, client_id="f-1")
+    assert again.data["message"]["id"] == response.data["message"]["id"]
+    assert Ticket.objects.count() == 1
+    assert len(stored_files(media_root)) == 1
+
+
+def test_a_caption_names_a_conversation_that_starts_with_a_file(api, visitor_ann, media_root):
+    response = start_with_file(as_visitor(api, visitor_ann), "a.pdf", PDF, body="My invoice")
+    assert Ticket.objects.get(pk=response.data["ticket"]).subject == "My invoice"
+
+
+def test_a_bad_first_file_opens_no_conversation(api, visitor_ann, media_root):
+    response = start_with_file(as_visitor(api, visitor_ann), "page.png", b"<html></html>")
+    assert response.status_code == 400
+    assert response.data["code"] == "attachment_type"
+    assert not Ticket.objects.exists()
+    assert stored_files(media_root) == []
+
+
+def test_a_first_file_waits_for_a_required_prechat_form(api, visitor_ann, media_root):
+    visitor_ann.widget.prechat = Widget.Prechat.REQUIRED
+    visitor_ann.widget.save()
+    response = start_with_file(as_visitor(api, visitor_ann), "a.png", PNG)
+    assert response.data["code"] == "prechat_required"
+    assert not Ticket.objects.exists()
+    assert stored_files(media_root) == []

@@ -74,6 +74,16 @@ def test_a_rating_and_comment_are_stored_and_can_be_changed(
     assert (ticket_ann.rating, ticket_ann.rating_comment) == (5, "")
 
 
+def test_the_visitors_other_devices_see_the_rating(
+    api, ann_api, ticket_ann, django_capture_on_commit_callbacks
+):
+    end(ann_api, ticket_ann, django_capture_on_commit_callbacks)
+    ann_api.post(url(ticket_ann, "rating"), {"rating": 4}, format="json")
+    # Another browser of the same visitor starts a session with the same token.
+    [listed] = ann_api.get("/api/widget/tickets/").data["results"]
+    assert (listed["id"], listed["rating"]) == (ticket_ann.pk, 4)
+
+
 @pytest.mark.parametrize(
     "payload",
     [{"rating": 0}, {"rating": 6}, {"rating": "five"}, {}, {"rating": 4, "comment": "x" * 1001}],

@@ -24,6 +24,7 @@ EVIL = "https://evil.example"
 def test_config_is_what_the_widget_needs_to_draw_itself(api, widget):
     response = api.get("/api/widget/config/", {"key": "acme"}, HTTP_ORIGIN=SHOP)
     assert response.status_code == 200
+    words = response.data.pop("words")
     assert response.data == {
         "key": "acme",
         "name": "Acme",
@@ -33,7 +34,11 @@ def test_config_is_what_the_widget_needs_to_draw_itself(api, widget):
         "prechat": "off",
         "offline_form": True,
         "agents_online": False,
+        "language": "en",
+        "limits": {"message_length": 5000, "attachment_bytes": 10 * 1024 * 1024},
     }
+    assert words["chatWith"] == "Chat with {name}"
+    assert words["fileSize"] == "Files can be at most 10 MB."
     assert response["Access-Control-Allow-Origin"] == "*"
     assert not Visitor.objects.exists()
 
