@@ -134,8 +134,8 @@ def new_context(browser):
     """Separate browser contexts are separate people: no shared storage or cookies."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+    def make(**options):
+        context = browser.new_context(viewport={"width": 1280, "height": 800}, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context

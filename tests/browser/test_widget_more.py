@@ -57,7 +57,13 @@ def test_a_visitor_ends_rates_and_asks_for_the_transcript(app, host_site, new_co
     expect(visitor.get_by_test_id("parley-input")).to_have_count(0)
     expect(other_tab.get_by_test_id("parley-input")).to_have_count(0)  # tabs stay in sync
 
-    visitor.locator("[data-testid=parley-rating-star][data-value='4']").click()
+    # Arrow keys pick a star, as in a radio group.
+    stars = visitor.get_by_test_id("parley-rating-star")
+    stars.first.focus()
+    for _ in range(3):
+        visitor.keyboard.press("ArrowRight")
+    expect(stars.nth(3)).to_be_focused()
+    expect(stars.nth(3)).to_have_attribute("aria-pressed", "true")
     visitor.get_by_test_id("parley-rating-comment").fill("<i>Quick</i> and kind")
     visitor.get_by_test_id("parley-rating-submit").click()
     expect(visitor.get_by_test_id("parley-rating-done")).to_be_visible()
@@ -67,15 +73,19 @@ def test_a_visitor_ends_rates_and_asks_for_the_transcript(app, host_site, new_co
     expect(visitor.get_by_test_id("parley-transcript-done")).to_contain_text("me@example.com")
 
 
-def test_a_visitor_sends_an_image_and_links_stay_safe(app, host_site, new_context, screenshot):
+def test_a_visitor_starts_with_an_image_and_links_stay_safe(
+    app, host_site, new_context, screenshot
+):
     dashboard = log_in_agent(new_context(), app, "ada")
     visitor = open_widget(new_context(), host_site)
-    visitor_says(visitor, "Here is a screenshot")
+    # The screenshot opens the conversation; the words come after.
     visitor.get_by_test_id("parley-file").set_input_files(
         files=[{"name": "screen <1>.png", "mimeType": "image/png", "buffer": PNG}]
     )
     image = visitor.locator("[data-testid=parley-attachment][data-content-type='image/png']")
     expect(image).to_have_count(1)
+    expect(visitor.locator("[data-testid=parley-message][data-state=sent]")).to_have_count(1)
+    visitor_says(visitor, "Here is a screenshot")
 
     open_ticket(dashboard, visitor.evaluate("Parley.state().ticket"))
     seen_by_agent = dashboard.locator("[data-testid=thread-attachment] img")
@@ -94,14 +104,28 @@ def test_a_visitor_sends_an_image_and_links_stay_safe(app, host_site, new_contex
 
 
 def test_the_widget_speaks_german_when_asked(app, host, new_context):
-    english = open_widget(new_context(), host.page(app))
-    german = open_widget(new_context(), host.page(app, lang="de"))
-    placeholder = "el => el.getAttribute('placeholder')"
-    en = english.get_by_test_id("parley-input").evaluate(placeholder)
-    de = german.get_by_test_id("parley-input").evaluate(placeholder)
-    assert en and de and en != de
+    english = open_widget(new_context(locale="en-GB"), host.page(app))
+    expect(english.get_by_test_id("parley-input")).to_have_attribute(
+        "placeholder", "Write a message…"
+    )
+    # The page asks for German; so does a German browser.
+    for german in (
+        open_widget(new_context(locale="en-GB"), host.page(app, lang="de")),
+        open_widget(new_context(locale="de-DE"), host.page(app)),
+    ):
+        expect(german.get_by_test_id("parley-input")).to_have_attribute(
+            "placeholder", "Nachricht schreiben…"
+        )
     visitor_says(german, "Hallo")
     assert widget_bodies(german)[-1][1] == "Hallo"
+    # The server's own refusals come in German too.
+    german.get_by_test_id("parley-file").set_input_files(
+        files=[{"name": "bild.png", "mimeType": "image/png", "buffer": b"<html>no image</html>"}]
+    )
+    expect(german.locator("[data-testid=parley-message][data-state=failed]")).to_have_count(1)
+    expect(german.locator(".hint")).to_have_text(
+        "Senden Sie ein Bild (PNG, JPEG, GIF, WebP) oder ein PDF."
+    )
 
 
 def test_a_keyboard_alone_is_enough_to_chat(app, host_site, new_context):
