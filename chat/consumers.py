@@ -273,7 +273,8 @@ class VisitorConsumer(ProtocolConsumer):
         ticket = selectors.visitor_ticket(self.visitor, ticket_id)
         return services.post_message(
             ticket=ticket,
-            sender=services.Sender.for_visitor(self.visitor),
+            # As the visitor is now: a name given since hello is on the message.
+            sender=services.Sender.for_visitor(ticket.visitor),
             body=body,
             client_id=client_id,
         )

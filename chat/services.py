@@ -115,6 +115,9 @@ def post_message(
             return existing
     if ticket.is_closed:
         raise ValidationError(_("This conversation is closed."), code="ticket_closed")
+    # Checked here, not only when a token is shown: an open socket outlives a block.
+    if sender.type == Message.SenderType.VISITOR and ticket.visitor.is_blocked:
+        raise ValidationError(_("This visitor is blocked."), code="blocked")
 
     now = timezone.now()
     prev_public_seq = ticket.last_public_seq

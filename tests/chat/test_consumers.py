@@ -309,3 +309,29 @@ async def test_visitor_typing_reaches_the_ticket_and_seen_reaches_every_agent(ti
     ticket = await sync_to_async(Ticket.objects.get)(pk=ticket_ann.pk)
     assert ticket.visitor_seen_seq == 1
     await socket.disconnect()
+
+
+async def test_a_name_given_after_hello_is_on_the_next_message(ticket_ann):
+    """The pre-chat form answers over REST while the socket is open: its messages
+    carry the new name, not the one the socket saw at hello."""
+    socket, _ = await visitor_socket(await token_for(ticket_ann.visitor))
+    await sync_to_async(Visitor.objects.filter(pk=ticket_ann.visitor_id).update)(name="Ann Lee")
+    frame = {"type": "message.send", "ticket": ticket_ann.pk, "client_id": "c-1", "body": "hi"}
+    await socket.send_json_to(frame)
+    new = next(f for f in [await socket.receive_json_from() for _ in range(2)] if "message" in f)
+    assert new["message"]["sender"]["name"] == "Ann Lee"
+    await socket.disconnect()
+
+
+async def test_a_visitor_blocked_after_hello_can_send_no_more(ticket_ann):
+    socket, _ = await visitor_socket(await token_for(ticket_ann.visitor))
+    await sync_to_async(Visitor.objects.filter(pk=ticket_ann.visitor_id).update)(is_blocked=True)
+    for frame in (
+        {"type": "message.send", "ticket": ticket_ann.pk, "client_id": "c-1", "body": "hi"},
+        {"type": "message.send", "client_id": "c-2", "body": "a new chat"},
+    ):
+        await socket.send_json_to(frame)
+        error = await socket.receive_json_from()
+        assert (error["type"], error["code"]) == ("error", "blocked")
+    assert await message_count() == 0
+    await socket.disconnect()
