@@ -14,19 +14,15 @@ from chat.consumers import (
     frame_typing_state,
 )
 from chat.openings import replay_frames
+from helpdesk.presence import AGENTS
 
-from . import presence
+from . import presence, viewers
 from .models import AgentProfile
-from .selectors import (
-    INBOX_STATUSES,
-    agent_profile,
-    agent_ticket,
-    agent_tickets,
-    user_for_api_token,
-)
+from .selectors import agent_profile, agent_ticket, open_tickets_by_wait, user_for_api_token
 from .services import agent_set_status, broadcast_presence
 
-INBOX_WELCOME_LIMIT = 200
+# The whole open inbox, so the dashboard counts and sorts its views itself.
+INBOX_WELCOME_LIMIT = 500
 
 
 class AgentConsumer(ProtocolConsumer):
@@ -54,32 +50,50 @@ class AgentConsumer(ProtocolConsumer):
             return
         self.profile = profile
         self.authenticated = True
+        self.viewing: set[int] = set()
         await self.join(events.AGENTS_GROUP)
-        was_online, tickets = await database_sync_to_async(self.start_session)()
-        await self.send_json(
-            events.welcome(
-                you={
-                    "type": "agent",
-                    "id": profile.user_id,
-                    "name": profile.display_name,
-                    "status": profile.status,
-                },
-                tickets=[events.ticket_payload(ticket) for ticket in tickets],
-                agents_online=await database_sync_to_async(presence.agents_online)(),
-            )
-        )
-        if not was_online:
+        # Logging out or deactivating the account closes these sockets.
+        await self.join(events.agent_group(profile.user_id))
+        session = self.scope.get("session")
+        if session is not None and session.session_key:
+            await self.join(events.session_group(session.session_key))
+        await self.send_json(await database_sync_to_async(self.welcome)())
+        if await database_sync_to_async(AGENTS.connect)(profile.user_id):
             await database_sync_to_async(broadcast_presence)()
 
-    def start_session(self):
-        was_online = bool(presence.present_user_ids([self.profile.user_id]))
-        presence.presence_heartbeat(self.profile.user_id)
-        tickets = list(agent_tickets(statuses=INBOX_STATUSES)[:INBOX_WELCOME_LIMIT])
-        return was_online, tickets
+    def welcome(self) -> dict:
+        tickets = open_tickets_by_wait()[:INBOX_WELCOME_LIMIT]
+        return events.welcome(
+            you={
+                "type": "agent",
+                "id": self.profile.user_id,
+                "name": self.profile.display_name,
+                "status": self.profile.status,
+            },
+            tickets=[events.ticket_payload(ticket) for ticket in tickets],
+            agents_online=presence.agents_online(),
+        )
+
+    async def disconnect(self, code):
+        await super().disconnect(code)
+        if not self.authenticated:
+            return
+        for ticket_id in list(self.viewing):
+            await self.stop_viewing(ticket_id)
+        if await database_sync_to_async(AGENTS.disconnect)(self.profile.user_id):
+            await database_sync_to_async(broadcast_presence)()
 
     async def on_ping(self, frame: dict) -> None:
-        await database_sync_to_async(presence.presence_heartbeat)(self.profile.user_id)
+        await database_sync_to_async(self.heartbeat)()
         await super().on_ping(frame)
+
+    def heartbeat(self) -> None:
+        AGENTS.heartbeat(self.profile.user_id)
+        for ticket_id in self.viewing:
+            if viewers.viewer_refresh(
+                ticket_id, user_id=self.profile.user_id, name=self.profile.display_name
+            ):
+                self.tell_viewers(ticket_id, viewers.ticket_viewers(ticket_id))
 
     async def on_subscribe(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)
@@ -91,9 +105,35 @@ class AgentConsumer(ProtocolConsumer):
             await database_sync_to_async(replay_frames)(ticket, after=after, include_internal=True)
         )
         await self.send_json(events.subscribed(ticket))
+        if ticket.pk not in self.viewing:
+            self.viewing.add(ticket.pk)
+            await database_sync_to_async(self.start_viewing)(ticket.pk)
+
+    def start_viewing(self, ticket_id: int) -> None:
+        agents = viewers.viewer_join(
+            ticket_id, user_id=self.profile.user_id, name=self.profile.display_name
+        )
+        self.tell_viewers(ticket_id, agents)
 
     async def on_unsubscribe(self, frame: dict) -> None:
-        await self.leave(events.ticket_group(frame_ticket_id(frame)))
+        ticket_id = frame_ticket_id(frame)
+        await self.leave(events.ticket_group(ticket_id))
+        if ticket_id in self.viewing:
+            await self.stop_viewing(ticket_id)
+
+    async def stop_viewing(self, ticket_id: int) -> None:
+        self.viewing.discard(ticket_id)
+        agents = await database_sync_to_async(viewers.viewer_leave)(
+            ticket_id, user_id=self.profile.user_id
+        )
+        await database_sync_to_async(self.tell_viewers)(ticket_id, agents)
+
+    @staticmethod
+    def tell_viewers(ticket_id: int, agents: list[dict]) -> None:
+        events.broadcast(
+            [events.ticket_group(ticket_id)],
+            events.ticket_viewers(ticket_id=ticket_id, agents=agents),
+        )
 
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)

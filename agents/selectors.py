@@ -1,14 +1,18 @@
 """Reads for the agent side."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from rest_framework.authtoken.models import Token
 
+from chat.selectors import with_inbox_relations
 from helpdesk.models import Ticket
 
 from .models import AgentProfile
 
 INBOX_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
+ENDED_STATUSES = [Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
+# The dashboard's views of the inbox; "resolved" holds closed tickets too.
+VIEWS = ["unassigned", "mine", "all", "resolved"]
 
 
 def agent_profile(user: AbstractBaseUser | None) -> AgentProfile | None:
@@ -38,3 +42,35 @@ def agent_ticket(ticket_id: object) -> Ticket:
     if not isinstance(ticket_id, int) or isinstance(ticket_id, bool):
         raise Ticket.DoesNotExist
     return agent_tickets().get(pk=ticket_id)
+
+
+def inbox_view(view: str, *, user: AbstractBaseUser) -> QuerySet[Ticket]:
+    """One of ``VIEWS``, with what ticket payloads read."""
+    tickets = with_inbox_relations(agent_tickets())
+    if view == "resolved":
+        return tickets.filter(status__in=ENDED_STATUSES)
+    tickets = tickets.filter(status__in=INBOX_STATUSES)
+    if view == "unassigned":
+        return tickets.filter(assignee=None)
+    if view == "mine":
+        return tickets.filter(assignee=user)
+    return tickets
+
+
+def open_tickets_by_wait() -> QuerySet[Ticket]:
+    """The open inbox as the dashboard shows it: the longest wait first, then the
+    latest activity."""
+    return inbox_view("all", user=None).order_by(
+        F("waiting_since").asc(nulls_last=True), F("last_message_at").desc(nulls_last=True), "-id"
+    )
+
+
+def inbox_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+    """How many tickets each view holds, in one query."""
+    open_ = Q(status__in=INBOX_STATUSES)
+    return Ticket.objects.aggregate(
+        unassigned=Count("pk", filter=open_ & Q(assignee=None)),
+        mine=Count("pk", filter=open_ & Q(assignee=user)),
+        all=Count("pk", filter=open_),
+        resolved=Count("pk", filter=Q(status__in=ENDED_STATUSES)),
+    )

@@ -49,22 +49,28 @@ METADATA_FIELDS = ("page_url", "referrer", "locale", "timezone")
 
 
 def history_response(request: Request, ticket: Ticket, *, include_internal: bool) -> Response:
-    """A page of messages with ``seq > after``, shared by the widget and agent APIs."""
+    """A page of messages, shared by the widget and agent APIs: forward from
+    ``after``, or back from ``before`` (or the newest) with ``has_more``."""
     query = HistoryQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
-    messages = selectors.ticket_history(
-        ticket,
-        after=query.validated_data["after"],
-        limit=query.validated_data["limit"],
-        include_internal=include_internal,
-    )
-    return Response(
-        {
-            "ticket": ticket.pk,
-            "last_seq": ticket.last_seq if include_internal else ticket.last_public_seq,
-            "messages": [events.message_payload(message) for message in messages],
-        }
-    )
+    fields = query.validated_data
+    page = {
+        "ticket": ticket.pk,
+        "last_seq": ticket.last_seq if include_internal else ticket.last_public_seq,
+    }
+    if "after" in fields:
+        messages = selectors.ticket_history(
+            ticket, after=fields["after"], limit=fields["limit"], include_internal=include_internal
+        )
+    else:
+        messages, page["has_more"] = selectors.ticket_history_before(
+            ticket,
+            before=fields.get("before"),
+            limit=fields["limit"],
+            include_internal=include_internal,
+        )
+    page["messages"] = [events.message_payload(message) for message in messages]
+    return Response(page)
 
 
 def message_created_response(message) -> Response:
@@ -224,7 +230,7 @@ class WidgetTypingView(VisitorAPIView):
         """Typing started or stopped, for visitors without a socket."""
         fields = self.validated(TypingInputSerializer)
         ticket = self.ticket(ticket_id)
-        services.visitor_typing(ticket=ticket, state=fields["state"])
+        services.visitor_typing(ticket=ticket, **fields)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

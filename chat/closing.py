@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from helpdesk.models import Ticket
 
-from . import events
+from . import events, selectors
 from .models import TranscriptRequest
 from .services import Sender, post_message
 from .tasks import send_transcript
@@ -25,7 +25,7 @@ def end_conversation(*, ticket: Ticket) -> Ticket:
     """The visitor ends the chat: the ticket is resolved, and the thread says so
     (a system message, so agents and the transcript see when it happened).
     Ending an ended conversation changes nothing."""
-    ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
+    ticket = selectors.locked_ticket(ticket.pk)
     if ticket.status in ENDED:
         return ticket
     ticket.status = Ticket.Status.RESOLVED
@@ -46,7 +46,7 @@ def end_conversation(*, ticket: Ticket) -> Ticket:
 def rate_conversation(*, ticket: Ticket, rating: int, comment: str = "") -> Ticket:
     """A rating of 1 to 5 and a comment, once the conversation has ended. Rating
     again replaces the earlier one."""
-    ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
+    ticket = selectors.locked_ticket(ticket.pk)
     if ticket.status not in ENDED:
         raise ValidationError(_("Rate the conversation once it has ended."), code="not_ended")
     ticket.rating = rating
@@ -60,7 +60,7 @@ def rate_conversation(*, ticket: Ticket, rating: int, comment: str = "") -> Tick
 def request_transcript(*, ticket: Ticket, email: str) -> TranscriptRequest:
     """Record the request and queue the email once the request is committed."""
     # Locked, so two requests at once can't both pass the cap.
-    Ticket.objects.select_for_update().get(pk=ticket.pk)
+    selectors.locked_ticket(ticket.pk)
     if ticket.transcript_requests.count() >= TRANSCRIPTS_PER_TICKET:
         raise ValidationError(
             _("This conversation's transcript has been requested too often."),

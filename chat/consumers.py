@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from . import events, selectors, services
 from .openings import visitor_opening
 from .visitor_auth import InvalidVisitorToken, origin_allowed, visitor_from_token
+from .visitor_presence import visitor_connected, visitor_disconnected, visitor_heartbeat
 
 logger = logging.getLogger("parley.consumers")
 
@@ -215,6 +216,10 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
         """Group broadcasts (``events.LAYER_MESSAGE_TYPE``) go out unchanged."""
         await self.send_json(message["event"])
 
+    async def parley_close(self, message: dict) -> None:
+        """``events.close_sockets``: logged out, deactivated or blocked elsewhere."""
+        await self.close(code=message["code"])
+
     async def send_all(self, frames: list[dict]) -> None:
         for frame in frames:
             await self.send_json(frame)
@@ -255,7 +260,17 @@ class VisitorConsumer(ProtocolConsumer):
         # and broadcast, and the client drops the copy by seq. The other order loses it.
         await self.join(events.visitor_group(visitor.pk))
         await self.join(events.VISITORS_GROUP)
+        await database_sync_to_async(visitor_connected)(visitor.pk)
         await self.send_all(await self.opening(resume))
+
+    async def disconnect(self, code):
+        await super().disconnect(code)
+        if self.authenticated:
+            await database_sync_to_async(visitor_disconnected)(self.visitor.pk)
+
+    async def on_ping(self, frame: dict) -> None:
+        await database_sync_to_async(visitor_heartbeat)(self.visitor.pk)
+        await super().on_ping(frame)
 
     @database_sync_to_async
     def opening(self, resume: dict[int, int]) -> list[dict]:
@@ -282,11 +297,14 @@ class VisitorConsumer(ProtocolConsumer):
     async def on_typing(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)
         state = frame_typing_state(frame)
-        await database_sync_to_async(self.typing)(ticket_id, state)
+        draft = frame.get("draft")
+        if draft is not None and not isinstance(draft, str):
+            raise FrameError("invalid_draft", _("'draft' must be text."))
+        await database_sync_to_async(self.typing)(ticket_id, state, draft)
 
-    def typing(self, ticket_id: int, state: str) -> None:
+    def typing(self, ticket_id: int, state: str, draft: str | None) -> None:
         ticket = selectors.visitor_ticket(self.visitor, ticket_id)
-        services.visitor_typing(ticket=ticket, state=state)
+        services.visitor_typing(ticket=ticket, state=state, draft=draft)
 
     async def on_seen(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)

@@ -6,11 +6,13 @@ services build frames only through these functions.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -35,6 +37,16 @@ def ticket_group(ticket_id: int) -> str:
 
 def visitor_group(visitor_id: Any) -> str:
     return f"visitor-{visitor_id}"
+
+
+def agent_group(user_id: int) -> str:
+    """Every socket of one agent: closed together when the account is deactivated."""
+    return f"agent-{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """Every socket of one login session: closed together at logout."""
+    return f"session-{session_key}"
 
 
 # --- payload pieces -------------------------------------------------------------------
@@ -72,22 +84,43 @@ def attachment_payload(message: Message) -> dict | None:
     }
 
 
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def agent_payload(user: AbstractBaseUser | None) -> dict | None:
+    """An assignee as agents see them; a user who is no longer an agent keeps a name."""
+    if user is None:
+        return None
+    profile = getattr(user, "agent_profile", None)
+    return {"id": user.pk, "name": profile.display_name if profile else user.get_username()}
+
+
 def ticket_payload(ticket: Ticket) -> dict:
-    """What an inbox row or a widget ticket list needs. Expects ``visitor`` loaded."""
+    """What an inbox row needs. Load it with ``selectors.with_inbox_relations``, or
+    each relation costs a query."""
     return {
         "id": ticket.pk,
         "subject": ticket.subject,
         "status": ticket.status,
         "priority": ticket.priority,
         "channel": ticket.channel,
-        "assignee": ticket.assignee_id,
-        "visitor": {"id": str(ticket.visitor_id), "name": ticket.visitor.display_name},
+        "assignee": agent_payload(ticket.assignee),
+        "team": {"id": ticket.team.pk, "name": ticket.team.name} if ticket.team else None,
+        "tags": sorted(tag.name for tag in ticket.tags.all()),
+        "visitor": {
+            "id": str(ticket.visitor_id),
+            "name": ticket.visitor.display_name,
+            "email": ticket.visitor.email,
+        },
         "last_seq": ticket.last_seq,
         "visitor_seen_seq": ticket.visitor_seen_seq,
         "agent_seen_seq": ticket.agent_seen_seq,
         "rating": ticket.rating,
-        "created_at": ticket.created_at.isoformat(),
-        "last_message_at": ticket.last_message_at.isoformat() if ticket.last_message_at else None,
+        "created_at": iso(ticket.created_at),
+        "last_message_at": iso(ticket.last_message_at),
+        "resolved_at": iso(ticket.resolved_at),
+        "waiting_since": iso(ticket.waiting_since),
     }
 
 
@@ -115,6 +148,7 @@ def widget_payload(widget: Widget, *, agents_online: bool) -> dict:
         "position": widget.position,
         "prechat": widget.prechat,
         "offline_form": widget.offline_form,
+        "typing_preview": widget.typing_preview,
         "agents_online": agents_online,
         # Picked by LocaleMiddleware from Accept-Language; the widget asks for it
         # from then on, so server messages and its own words agree.
@@ -176,13 +210,34 @@ def visitor_ticket_updated(ticket: Ticket) -> dict:
     return {"type": "ticket.updated", "ticket": visitor_ticket_payload(ticket)}
 
 
-def typing(*, ticket_id: int, sender_type: str, name: str, state: str, user_id: int | None) -> dict:
-    return {
+def typing(
+    *,
+    ticket_id: int,
+    sender_type: str,
+    name: str,
+    state: str,
+    user_id: int | None,
+    draft: str | None = None,
+) -> dict:
+    """``draft``: a visitor's unsent text (the sneak peek), for agents only."""
+    frame = {
         "type": "typing",
         "ticket": ticket_id,
         "sender": {"type": sender_type, "name": name, "user": user_id},
         "state": state,
     }
+    if draft is not None:
+        frame["draft"] = draft
+    return frame
+
+
+def ticket_viewers(*, ticket_id: int, agents: list[dict]) -> dict:
+    """Who has the ticket open now, for the collision notice."""
+    return {"type": "ticket.viewers", "ticket": ticket_id, "agents": agents}
+
+
+def visitor_presence(*, visitor_id: Any, online: bool) -> dict:
+    return {"type": "visitor.presence", "visitor": str(visitor_id), "online": online}
 
 
 def seen(*, ticket_id: int, side: str, seq: int) -> dict:
@@ -218,6 +273,8 @@ SERVER_EVENTS = {
     "subscribed": subscribed,
     "ticket.updated": ticket_updated,
     "typing": typing,
+    "ticket.viewers": ticket_viewers,
+    "visitor.presence": visitor_presence,
     "seen": seen,
     "presence": presence,
     "resync": resync,
@@ -235,6 +292,16 @@ LAYER_MESSAGE_TYPE = "parley.event"
 
 def layer_message(event: dict) -> dict:
     return {"type": LAYER_MESSAGE_TYPE, "event": event}
+
+
+# Received by ``parley_close``: the sockets in the group close with ``code``.
+CLOSE_MESSAGE_TYPE = "parley.close"
+
+
+def close_sockets(groups: Iterable[str], *, code: int) -> None:
+    layer = get_channel_layer()
+    for group in groups:
+        async_to_sync(layer.group_send)(group, {"type": CLOSE_MESSAGE_TYPE, "code": code})
 
 
 def broadcast(groups: Iterable[str], event: dict) -> None:

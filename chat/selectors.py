@@ -7,20 +7,53 @@ from helpdesk.models import Ticket, Visitor, Widget
 from .models import Message
 
 
+def with_inbox_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Everything ``events.ticket_payload`` reads, in two queries for any number."""
+    return tickets.select_related("visitor", "assignee__agent_profile", "team").prefetch_related(
+        "tags"
+    )
+
+
+def locked_ticket(ticket_id: int) -> Ticket:
+    """The ticket, row-locked to the end of the transaction, with what its payload
+    reads (the nullable relations are joined, not locked)."""
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("visitor", "assignee__agent_profile", "team")
+        .get(pk=ticket_id)
+    )
+
+
 def ticket_history(
     ticket: Ticket, *, after: int = 0, limit: int | None = None, include_internal: bool
 ) -> list[Message]:
     """Messages with ``seq > after`` in order; visitors pass ``include_internal=False``."""
-    messages = Message.objects.filter(ticket=ticket, seq__gt=after).order_by("seq")
-    if not include_internal:
-        messages = messages.filter(internal=False)
+    messages = _visible(ticket, include_internal).filter(seq__gt=after).order_by("seq")
     if limit is not None:
         messages = messages[:limit]
     return list(messages)
 
 
+def ticket_history_before(
+    ticket: Ticket, *, before: int | None, limit: int, include_internal: bool
+) -> tuple[list[Message], bool]:
+    """The ``limit`` messages just before ``before`` (or the newest), in order, and
+    whether older ones exist: a page of history scrolled back into."""
+    messages = _visible(ticket, include_internal).order_by("-seq")
+    if before is not None:
+        messages = messages.filter(seq__lt=before)
+    page = list(messages[: limit + 1])
+    return page[:limit][::-1], len(page) > limit
+
+
+def _visible(ticket: Ticket, include_internal: bool) -> QuerySet[Message]:
+    messages = Message.objects.filter(ticket=ticket)
+    return messages if include_internal else messages.filter(internal=False)
+
+
 def visitor_tickets(visitor: Visitor) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(visitor=visitor).select_related("visitor").order_by("-created_at")
+    tickets = Ticket.objects.filter(visitor=visitor).select_related("visitor__widget")
+    return tickets.order_by("-created_at")
 
 
 def visitor_ticket(visitor: Visitor, ticket_id: object) -> Ticket:

@@ -7,8 +7,17 @@ HISTORY_PAGE_MAX = 500
 
 
 class HistoryQuerySerializer(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0)
+    """``after``: the page after a seq, oldest first. ``before``: the page just
+    before a seq. Neither: the newest page."""
+
+    after = serializers.IntegerField(min_value=0, required=False)
+    before = serializers.IntegerField(min_value=1, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=HISTORY_PAGE_MAX, default=100)
+
+    def validate(self, data):
+        if "after" in data and "before" in data:
+            raise serializers.ValidationError("Send 'after' or 'before', not both.")
+        return data
 
 
 class MessageInputSerializer(serializers.Serializer):
@@ -39,6 +48,8 @@ class TranscriptInputSerializer(serializers.Serializer):
 
 class TypingInputSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=["start", "stop"])
+    # The sneak peek; longer drafts are cut, not refused (the visitor keeps typing).
+    draft = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
 
 class SeenInputSerializer(serializers.Serializer):
@@ -81,3 +92,6 @@ class HistoryOutputSerializer(serializers.Serializer):
     ticket = serializers.IntegerField()
     last_seq = serializers.IntegerField()
     messages = MessageOutputSerializer(many=True)
+    has_more = serializers.BooleanField(
+        required=False, help_text="Paging back (no 'after'): older messages exist."
+    )

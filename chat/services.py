@@ -2,6 +2,7 @@
 creates a Message: every transport (sockets, REST, API, bots) calls it."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import ticket_open, visitor_touch
 
-from . import events
+from . import events, selectors
 from .attachments import check_upload, display_name
 from .models import Message
 
@@ -84,6 +85,16 @@ def _status_after(ticket: Ticket, sender: Sender, internal: bool) -> str:
     return ticket.status
 
 
+def _waiting_since_after(ticket: Ticket, sender: Sender, now: datetime) -> datetime | None:
+    """A visitor starts waiting with their first unanswered message; a reply that
+    reaches them ends the wait."""
+    if sender.type == Message.SenderType.VISITOR:
+        return ticket.waiting_since or now
+    if sender.type in {Message.SenderType.AGENT, Message.SenderType.BOT}:
+        return None
+    return ticket.waiting_since
+
+
 @transaction.atomic
 def post_message(
     *,
@@ -103,12 +114,13 @@ def post_message(
     body = clean_body(body, allow_empty=attachment is not None)
     attachment_type = check_upload(attachment) if attachment is not None else ""
     client_id = clean_client_id(client_id)
-    if internal and sender.type != Message.SenderType.AGENT:
+    # System lines may be internal too: the thread's record of assignments.
+    if internal and sender.type not in {Message.SenderType.AGENT, Message.SenderType.SYSTEM}:
         raise ValidationError(_("Only agents can write internal notes."), code="forbidden_internal")
 
     # The row lock serialises writers per ticket: seq has no gaps, and a duplicate
     # client_id sent concurrently finds the first copy once the lock is released.
-    ticket = Ticket.objects.select_for_update().select_related("visitor").get(pk=ticket.pk)
+    ticket = selectors.locked_ticket(ticket.pk)
     if client_id is not None:
         existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
         if existing is not None:
@@ -128,6 +140,8 @@ def post_message(
     if not internal:
         ticket.last_public_seq = ticket.last_seq
         update_fields.append("last_public_seq")
+        ticket.waiting_since = _waiting_since_after(ticket, sender, now)
+        update_fields.append("waiting_since")
     if sender.type == Message.SenderType.AGENT and not internal and not ticket.first_response_at:
         ticket.first_response_at = now
         update_fields.append("first_response_at")
@@ -223,15 +237,23 @@ def leave_offline_message(
     )
 
 
-def visitor_typing(*, ticket: Ticket, state: str) -> None:
+TYPING_DRAFT_MAX_LENGTH = 500
+
+
+def visitor_typing(*, ticket: Ticket, state: str, draft: str | None = None) -> None:
     """Tell the agents watching ``ticket`` that its visitor started or stopped
-    typing. Nothing is stored: a lost typing event costs nothing."""
+    typing, with the draft so far where the widget allows a sneak peek. Nothing is
+    stored: a lost typing event costs nothing."""
+    widget = ticket.visitor.widget
+    if state != "start" or (widget is not None and not widget.typing_preview):
+        draft = None
     event = events.typing(
         ticket_id=ticket.pk,
         sender_type="visitor",
         name=ticket.visitor.display_name,
         state=state,
         user_id=None,
+        draft=draft[:TYPING_DRAFT_MAX_LENGTH] if draft is not None else None,
     )
     events.broadcast([events.ticket_group(ticket.pk)], event)
 

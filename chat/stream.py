@@ -26,6 +26,7 @@ from . import events
 from .consumers import FrameError, parse_resume
 from .openings import visitor_opening
 from .visitor_auth import VisitorTokenAuthentication, check_origin
+from .visitor_presence import visitor_connected, visitor_disconnected, visitor_heartbeat
 
 KEEPALIVE_SECONDS = 15
 
@@ -70,7 +71,8 @@ class VisitorStreamView(View):
             lambda: visitor_opening(visitor, resume, agents_online=self.agents_online())
         )()
         response = StreamingHttpResponse(
-            self.frames(layer, channel, groups, opening), content_type="text/event-stream"
+            self.frames(layer, channel, groups, opening, visitor.pk),
+            content_type="text/event-stream",
         )
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold events back
@@ -86,10 +88,11 @@ class VisitorStreamView(View):
         return visitor
 
     async def frames(
-        self, layer, channel: str, groups: list[str], opening: list[dict]
+        self, layer, channel: str, groups: list[str], opening: list[dict], visitor_id: object
     ) -> AsyncIterator[str]:
         loop = asyncio.get_running_loop()
         ends_at = loop.time() + settings.PARLEY["STREAM_MAX_AGE"]
+        await database_sync_to_async(visitor_connected)(visitor_id)
         try:
             # A retry hint, then the same frames a socket would get.
             yield "retry: 2000\n\n"
@@ -101,10 +104,14 @@ class VisitorStreamView(View):
                         layer.receive(channel), min(KEEPALIVE_SECONDS, left)
                     )
                 except TimeoutError:
+                    await database_sync_to_async(visitor_heartbeat)(visitor_id)
                     yield ": keepalive\n\n"
                     continue
+                if message["type"] == events.CLOSE_MESSAGE_TYPE:
+                    break
                 yield sse(message["event"])
         finally:
             # Also runs when the client goes away and Django cancels the stream.
             for group in groups:
                 await layer.group_discard(group, channel)
+            await database_sync_to_async(visitor_disconnected)(visitor_id)

@@ -72,6 +72,11 @@ class Widget(models.Model):
         validators=[validate_origins],
         help_text="One origin per line, e.g. https://shop.example.com. Empty: any site.",
     )
+    typing_preview = models.BooleanField(
+        "Typing sneak peek",
+        default=True,
+        help_text="Agents see what a visitor is typing before it is sent.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -191,6 +196,9 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # When the visitor's oldest unanswered message came; cleared by an agent's reply.
+    # The inbox puts the longest wait first.
+    waiting_since = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -198,7 +206,10 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
-        indexes = [models.Index(fields=["status", "-last_message_at"])]
+        indexes = [
+            models.Index(fields=["status", "-last_message_at"]),
+            models.Index(fields=["status", "-updated_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__range=(1, 5)),

@@ -37,6 +37,60 @@ export function setAttr(el, name, value) {
 
 export const byId = (id) => document.getElementById(id);
 
+/** Replace a <select>'s options, keeping the element (and its focus) when they are
+ *  the same; then select `value`. `options`: [{value, label}]. */
+export function fillSelect(select, options, value) {
+  const same = select.options.length === options.length
+    && options.every((o, i) => select.options[i].value === String(o.value)
+      && select.options[i].textContent === o.label);
+  if (!same) {
+    select.replaceChildren(...options.map((o) => h("option", { value: o.value }, o.label)));
+  }
+  const wanted = String(value ?? "");
+  if (select.value !== wanted) select.value = wanted;
+}
+
+/** The URL if it is http(s), else null: data never becomes a javascript: link. */
+export function httpUrl(value) {
+  if (typeof value !== "string" || !value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Show `value` in `el`: a link opening in a new tab when it is http(s), else text. */
+export function setLinkOrText(el, value, fallback = "") {
+  const href = httpUrl(value);
+  const content = href
+    ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, value)
+    : (value || fallback);
+  el.replaceChildren(content);
+  setAttr(el, "title", value || null);
+}
+
+/** Is the user typing into this element (so single-key shortcuts must stay out)? */
+export function isTypingTarget(el) {
+  if (!(el instanceof Element)) return false;
+  if (el.isContentEditable) return true;
+  if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
+  if (!(el instanceof HTMLInputElement)) return false;
+  return !["button", "checkbox", "radio", "submit", "reset", "file", "range", "color"].includes(el.type);
+}
+
+/** Call `fn` once things have been quiet for `ms`. */
+export function debounce(fn, ms) {
+  let timer = null;
+  const run = (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+  run.cancel = () => clearTimeout(timer);
+  return run;
+}
+
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const weekdayFormat = new Intl.DateTimeFormat(undefined, { weekday: "short" });
 const dayFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short" });
@@ -71,6 +125,18 @@ export function shortTime(value) {
   if (sameDay(date, now)) return timeFormat.format(date);
   if (now - date < 6 * 24 * 3600 * 1000) return weekdayFormat.format(date);
   return dayFormat.format(date);
+}
+
+/** How long someone has waited, for an inbox row: "waiting 4 min". */
+export function waitLabel(since, now = Date.now()) {
+  const date = asDate(since);
+  if (!date) return "";
+  const minutes = Math.max(0, Math.floor((now - date.getTime()) / 60_000));
+  if (minutes < 1) return "waiting <1 min";
+  if (minutes < 60) return `waiting ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `waiting ${hours} h ${minutes % 60} min`;
+  return `waiting ${Math.floor(hours / 24)} d`;
 }
 
 /** Full local date and time, for title tooltips and <time> elements. */

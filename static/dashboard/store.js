@@ -1,31 +1,63 @@
-// The dashboard's client-side state: tickets, the open inbox, and each
+// The dashboard's client-side state: tickets, the inbox views, and each
 // conversation's messages keyed by seq. No DOM here.
 
-export const INBOX_STATUSES = new Set(["new", "open", "pending"]);
+export const OPEN_STATUSES = new Set(["new", "open", "pending"]);
+export const ENDED_STATUSES = new Set(["resolved", "closed"]);
+export const OPEN_VIEWS = ["unassigned", "mine", "all"];
+export const VIEWS = [...OPEN_VIEWS, "resolved"];
+
+const timeOf = (value) => Date.parse(value) || 0;
 
 function activityTime(ticket) {
-  return Date.parse(ticket.last_message_at || ticket.created_at) || 0;
+  return timeOf(ticket.last_message_at || ticket.created_at);
 }
 
-/** Newest activity first, ties by id (newest first), as the server orders it. */
+/** The server's inbox order: visitors still waiting first, longest wait on top;
+ *  then the rest by newest activity. */
 export function compareTickets(a, b) {
+  const waitA = a.waiting_since ? timeOf(a.waiting_since) : null;
+  const waitB = b.waiting_since ? timeOf(b.waiting_since) : null;
+  if (waitA !== null && waitB !== null) return waitA - waitB || a.id - b.id;
+  if (waitA !== null) return -1;
+  if (waitB !== null) return 1;
   return activityTime(b) - activityTime(a) || b.id - a.id;
 }
 
+export const assigneeId = (ticket) => ticket?.assignee?.id ?? null;
+
+export function isEnded(ticket) {
+  return Boolean(ticket) && ENDED_STATUSES.has(ticket.status);
+}
+
+/** Does an open view (unassigned, mine, all) show this ticket? */
+export function inOpenView(view, ticket, meId) {
+  if (!OPEN_STATUSES.has(ticket.status)) return false;
+  if (view === "unassigned") return assigneeId(ticket) === null;
+  if (view === "mine") return assigneeId(ticket) === meId;
+  return view === "all";
+}
+
 /**
- * One ticket's conversation as this browser holds it.
+ * One ticket's conversation as this browser holds it. A ticket opens on its
+ * newest page, so what is held is a run floor..contiguous without a hole, grown
+ * downwards by older pages and upwards by live frames and gap fills.
  * - `messages`: Map seq -> server message (deduped by seq)
  * - `outbox`: Map client_id -> local message not yet stored ({state: "pending"|"failed"})
- * - `contiguous`: every seq 1..contiguous is held; subscribe/gap fetches resume from it
+ * - `floor`..`contiguous`: every seq in between is held; subscribe/gap fetches
+ *   resume from `contiguous`, older pages load below `floor`
  */
 export class Conversation {
   constructor(ticketId) {
     this.ticketId = ticketId;
     this.messages = new Map();
     this.outbox = new Map();
+    this.floor = 1;
     this.contiguous = 0;
+    this.started = false; // the newest page is in, so floor is known
     this.loaded = false; // a full replay (or history fetch) has completed once
     this.subscribed = false; // the server has answered `subscribed` on this connection
+    this.loadingOlder = false;
+    this.olderError = "";
     this.draft = "";
     this.draftInternal = false;
   }
@@ -36,6 +68,34 @@ export class Conversation {
     return max;
   }
 
+  /** Seqs have no holes on the server (docs/protocol.md), so anything below the
+   *  floor but seq 1 is history still to load. */
+  get hasOlder() {
+    return this.started && this.floor > 1;
+  }
+
+  /** Forget the messages (not the outbox or draft): we fell too far behind to
+   *  catch up by replay, so we start again from the newest page. */
+  restart() {
+    this.messages.clear();
+    this.floor = 1;
+    this.contiguous = 0;
+    this.started = false;
+    this.loaded = false;
+    this.subscribed = false;
+    this.olderError = "";
+  }
+
+  /** Hold the newest page ({messages, last_seq} ascending): the run starts at its
+   *  first message. */
+  startFrom(page) {
+    const first = page.messages[0]?.seq ?? (page.last_seq ?? 0) + 1;
+    this.floor = Math.max(1, first);
+    this.contiguous = this.floor - 1;
+    this.started = true;
+    for (const message of page.messages) this.add(message);
+  }
+
   /** Store a server message; returns true if it was new. */
   add(message) {
     if (!Number.isInteger(message?.seq) || message.seq < 1) return false;
@@ -44,6 +104,7 @@ export class Conversation {
     if (message.client_id && this.outbox.has(message.client_id)) {
       this.outbox.delete(message.client_id);
     }
+    while (this.messages.has(this.floor - 1)) this.floor -= 1;
     while (this.messages.has(this.contiguous + 1)) this.contiguous += 1;
     return isNew;
   }
@@ -64,12 +125,16 @@ export class Conversation {
 export class Store {
   constructor(me) {
     this.me = me; // {id, name, status}
-    this.tickets = new Map(); // id -> ticket payload (inbox and any ticket opened)
+    this.tickets = new Map(); // id -> ticket payload (inbox and any ticket seen)
     this.inbox = new Set(); // ids of tickets in the open inbox
     this.conversations = new Map(); // id -> Conversation
     this.localSeen = new Map(); // id -> highest seq this agent has displayed
-    this.typing = new Map(); // id -> {name, until}
+    this.typing = new Map(); // id -> {name, draft, until}: the visitor typing
+    this.agentTyping = new Map(); // id -> Map(user id -> {name, until}): colleagues typing
+    this.viewers = new Map(); // id -> [{id, name}]: colleagues with the ticket open
+    this.visitorOnline = new Map(); // visitor uuid -> bool, from visitor.presence
     this.agents = []; // [{id, name, status, connected}]
+    this.teams = []; // [{id, name}]
     this.currentId = null;
     this.localCounter = 0;
   }
@@ -83,7 +148,7 @@ export class Store {
     return conv;
   }
 
-  /** Replace the inbox with a fresh list (welcome, or a REST reload). */
+  /** Replace the inbox with a fresh list (welcome). */
   resetInbox(tickets) {
     this.inbox.clear();
     for (const ticket of tickets) this.upsertTicket(ticket);
@@ -97,13 +162,30 @@ export class Store {
       ticket = { ...ticket, last_seq: previous.last_seq, last_message_at: previous.last_message_at };
     }
     this.tickets.set(ticket.id, ticket);
-    if (INBOX_STATUSES.has(ticket.status)) this.inbox.add(ticket.id);
+    if (OPEN_STATUSES.has(ticket.status)) this.inbox.add(ticket.id);
     else this.inbox.delete(ticket.id);
     return ticket;
   }
 
-  inboxTickets() {
-    return [...this.inbox].map((id) => this.tickets.get(id)).filter(Boolean).sort(compareTickets);
+  /** The open tickets an open view shows, in inbox order. */
+  viewTickets(view) {
+    const tickets = [];
+    for (const id of this.inbox) {
+      const ticket = this.tickets.get(id);
+      if (ticket && inOpenView(view, ticket, this.me.id)) tickets.push(ticket);
+    }
+    return tickets.sort(compareTickets);
+  }
+
+  /** How many tickets each open view holds. */
+  openCounts() {
+    const counts = Object.fromEntries(OPEN_VIEWS.map((view) => [view, 0]));
+    for (const id of this.inbox) {
+      const ticket = this.tickets.get(id);
+      if (!ticket) continue;
+      for (const view of OPEN_VIEWS) if (inOpenView(view, ticket, this.me.id)) counts[view] += 1;
+    }
+    return counts;
   }
 
   seenSeq(id) {
@@ -111,9 +193,11 @@ export class Store {
     return Math.max(ticket?.agent_seen_seq ?? 0, this.localSeen.get(id) ?? 0);
   }
 
-  isUnread(id) {
+  /** Messages this agent has not seen yet (none on the ticket they have open). */
+  unreadCount(id) {
     const ticket = this.tickets.get(id);
-    return Boolean(ticket) && ticket.last_seq > this.seenSeq(id);
+    if (!ticket || id === this.currentId) return 0;
+    return Math.max(0, ticket.last_seq - this.seenSeq(id));
   }
 
   markSeenLocally(id, seq) {
@@ -135,13 +219,22 @@ export class Store {
     if (seq > (ticket[field] ?? 0)) this.tickets.set(id, { ...ticket, [field]: seq });
   }
 
-  queueLocal(id, { clientId, body, internal }) {
+  /** Colleagues typing on a ticket now (their "stop" may never come). */
+  typingAgents(id, now = Date.now()) {
+    const typing = this.agentTyping.get(id);
+    return typing ? [...typing.values()].filter((t) => t.until > now) : [];
+  }
+
+  /** A reply or note waiting for the server; `file` makes it an upload. */
+  queueLocal(id, { clientId, body, internal, file = null }) {
     const conv = this.conversation(id);
     const local = {
       seq: null,
       client_id: clientId,
       body,
       internal,
+      file,
+      attachment: file ? { name: file.name, content_type: file.type, size: file.size, url: null } : null,
       sender: { type: "agent", name: this.me.name },
       created_at: new Date().toISOString(),
       state: "pending",
@@ -151,12 +244,13 @@ export class Store {
     return local;
   }
 
-  /** Every local message still pending, across tickets, oldest first. */
+  /** Every local message still pending that goes over the socket, across tickets,
+   *  oldest first. Uploads are not here: they go over REST (agent.js upload). */
   pendingOutbox() {
     const all = [];
     for (const conv of this.conversations.values()) {
       for (const local of conv.outbox.values()) {
-        if (local.state === "pending") all.push({ ticketId: conv.ticketId, local });
+        if (local.state === "pending" && !local.file) all.push({ ticketId: conv.ticketId, local });
       }
     }
     return all.sort((a, b) => a.local.localOrder - b.local.localOrder);

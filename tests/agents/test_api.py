@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from chat.services import Sender, post_message
 from helpdesk.models import Ticket
+from helpdesk.presence import AGENTS
 
 from ..factories import UserFactory
 
@@ -80,9 +81,7 @@ def test_an_unknown_ticket_answers_404(bob_api):
 
 
 def test_the_agent_list_shows_presence(bob_api, agent_bob, agent_cat):
-    from agents.presence import presence_heartbeat
-
-    presence_heartbeat(agent_bob.user_id)
+    AGENTS.connect(agent_bob.user_id)
     response = bob_api.get("/api/agent/agents/")
     connected = {agent["name"]: agent["connected"] for agent in response.data["results"]}
     assert connected == {"Bob": True, "Cat": False}

@@ -86,6 +86,12 @@ async def test_subscribe_replays_history_with_notes_then_streams_live(agent_bob,
         ("subscribed", None),
     ]
     assert replay[-1] == {"type": "subscribed", "ticket": ticket_ann.pk, "last_seq": 2}
+    viewers = await socket.receive_json_from()
+    assert viewers == {
+        "type": "ticket.viewers",
+        "ticket": ticket_ann.pk,
+        "agents": [{"id": agent_bob.user_id, "name": "Bob"}],
+    }
 
     await visitor_says(ticket_ann, "live one")
     frames = {}
@@ -134,8 +140,7 @@ async def test_a_new_ticket_appears_in_every_agents_inbox(agent_bob, agent_cat, 
     visitor, _ = await visitor_socket(await database_sync_to_async(visitor_token)(visitor_ann))
     await visitor.send_json_to({"type": "message.send", "client_id": "c", "body": "New here"})
     for agent in (bob, cat):
-        frame = await agent.receive_json_from()
-        assert frame["type"] == "ticket.updated"
+        frame = (await receive_until(agent, "ticket.updated"))[-1]
         assert frame["ticket"]["visitor"]["name"] == "Ann"
         assert frame["ticket"]["status"] == "new"
         await agent.disconnect()

@@ -33,6 +33,7 @@ def test_config_is_what_the_widget_needs_to_draw_itself(api, widget):
         "position": "right",
         "prechat": "off",
         "offline_form": True,
+        "typing_preview": True,
         "agents_online": False,
         "language": "en",
         "limits": {"message_length": 5000, "attachment_bytes": 10 * 1024 * 1024},
