@@ -1,18 +1,37 @@
 """The agent API, used by the dashboard (session + CSRF) and integrators (token)."""
 
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import permissions, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chat import events, services
 from chat.api import history_response, message_created_response
-from chat.serializers import HistoryOutputSerializer, HistoryQuerySerializer, MessageInputSerializer
-from helpdesk.models import Ticket
+from chat.search import match_snippets, search_tickets
+from chat.serializers import (
+    HistoryOutputSerializer,
+    HistoryQuerySerializer,
+    MessageInputSerializer,
+)
+from helpdesk.models import Team
 
+from .models import CannedResponse
 from .presence import agents_with_presence
-from .selectors import agent_profile, agent_ticket, agent_tickets
+from .selectors import agent_profile, agent_ticket, inbox_counts, inbox_view, visible_canned
+from .serializers import (
+    AgentAttachmentInputSerializer,
+    AgentMessageInputSerializer,
+    CannedQuerySerializer,
+    CannedResponseSerializer,
+    TicketChangeSerializer,
+    TicketListQuerySerializer,
+)
+from .ticket_actions import ticket_change
+from .visitor_info import visitor_details
 
 
 class IsAgent(permissions.BasePermission):
@@ -21,32 +40,74 @@ class IsAgent(permissions.BasePermission):
         return request.agent_profile is not None
 
 
-class TicketListQuerySerializer(serializers.Serializer):
-    status = serializers.MultipleChoiceField(choices=Ticket.Status.choices, required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
-
-
-class AgentMessageInputSerializer(MessageInputSerializer):
-    internal = serializers.BooleanField(default=False)
-
-
 class AgentAPIView(APIView):
     permission_classes = [IsAgent]
+
+    def validated(self, serializer_class, data=None) -> dict:
+        serializer = serializer_class(data=self.request.data if data is None else data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def sender(self) -> services.Sender:
+        profile = self.request.agent_profile
+        return services.Sender.for_agent(profile.user, profile.display_name)
+
+
+# --- tickets ---------------------------------------------------------------------------
+
+
+class TicketPagination(CursorPagination):
+    """Latest change first. A cursor, not page numbers: tickets move while an
+    agent pages, and a cursor neither skips nor repeats one for that."""
+
+    ordering = ("-updated_at", "-id")
+    page_size = 25
+    page_size_query_param = "limit"
+    max_page_size = 100
 
 
 class TicketListView(AgentAPIView):
     @extend_schema(parameters=[TicketListQuerySerializer])
     def get(self, request: Request) -> Response:
-        query = TicketListQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        tickets = agent_tickets(statuses=list(query.validated_data.get("status", [])))
-        limit = query.validated_data["limit"]
-        return Response({"results": [events.ticket_payload(t) for t in tickets[:limit]]})
+        """Tickets of a view (unassigned, mine, all open, resolved; none: every
+        ticket), by status, or matching ``q`` in the subject, the visitor or the
+        messages. Search results carry ``match: {seq, snippet}``: the newest
+        matching message, or null when only the subject or the visitor matched."""
+        query = self.validated(TicketListQuerySerializer, request.query_params)
+        tickets = inbox_view(query.get("view"), user=request.user)
+        if query.get("status"):
+            tickets = tickets.filter(status__in=query["status"])
+        text = query.get("q", "").strip()
+        if text:
+            tickets = search_tickets(tickets, text)
+        paginator = TicketPagination()
+        page = paginator.paginate_queryset(tickets, request, view=self)
+        results = [events.ticket_payload(ticket) for ticket in page]
+        if text:
+            matches = match_snippets([ticket.pk for ticket in page], text)
+            for result in results:
+                result["match"] = matches.get(result["id"])
+        return paginator.get_paginated_response(results)
+
+
+class TicketCountsView(AgentAPIView):
+    def get(self, request: Request) -> Response:
+        """How many tickets each view holds: {unassigned, mine, all, resolved}."""
+        return Response(inbox_counts(user=request.user))
 
 
 class TicketDetailView(AgentAPIView):
     def get(self, request: Request, ticket_id: int) -> Response:
-        return Response(events.ticket_payload(agent_ticket(ticket_id)))
+        return Response(events.ticket_payload(inbox_view(None, user=None).get(pk=ticket_id)))
+
+    @extend_schema(request=TicketChangeSerializer)
+    def patch(self, request: Request, ticket_id: int) -> Response:
+        """Assign or transfer (with a ``note``), change status, priority or tags.
+        Every change reaches every dashboard and is recorded in the thread."""
+        ticket = agent_ticket(ticket_id)
+        changes = self.validated(TicketChangeSerializer)
+        ticket = ticket_change(ticket_id=ticket.pk, by=request.agent_profile, **changes)
+        return Response(events.ticket_payload(ticket))
 
 
 class TicketMessagesView(AgentAPIView):
@@ -54,18 +115,90 @@ class TicketMessagesView(AgentAPIView):
     def get(self, request: Request, ticket_id: int) -> Response:
         return history_response(request, agent_ticket(ticket_id), include_internal=True)
 
-    @extend_schema(request=AgentMessageInputSerializer)
+    @extend_schema(request=MessageInputSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
         """Reply to the visitor, or write an internal note with ``internal: true``."""
-        data = AgentMessageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        profile = request.agent_profile
+        fields = self.validated(AgentMessageInputSerializer)
         message = services.post_message(
-            ticket=agent_ticket(ticket_id),
-            sender=services.Sender.for_agent(profile.user, profile.display_name),
-            **data.validated_data,
+            ticket=agent_ticket(ticket_id), sender=self.sender(), **fields
         )
         return message_created_response(message)
+
+
+class TicketAttachmentView(AgentAPIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(request={"multipart/form-data": AgentAttachmentInputSerializer})
+    def post(self, request: Request, ticket_id: int) -> Response:
+        """Send an image or a PDF (with an optional caption), to the visitor or as
+        an internal note; idempotent by client_id."""
+        fields = self.validated(AgentAttachmentInputSerializer)
+        message = services.post_message(
+            ticket=agent_ticket(ticket_id), sender=self.sender(), **fields
+        )
+        return message_created_response(message)
+
+
+class TicketVisitorView(AgentAPIView):
+    def get(self, request: Request, ticket_id: int) -> Response:
+        """Who is behind the ticket: contact, page, browser, local time, whether
+        they are online now, and their other tickets."""
+        ticket = agent_ticket(ticket_id)
+        return Response(visitor_details(ticket.visitor, ticket=ticket))
+
+
+# --- canned responses, teams, agents ---------------------------------------------------------
+
+
+class CannedResponseListView(AgentAPIView):
+    @extend_schema(parameters=[CannedQuerySerializer])
+    def get(self, request: Request) -> Response:
+        """The shared answers and the agent's own; ``q`` matches the start of a
+        shortcut or any part of the text."""
+        text = self.validated(CannedQuerySerializer, request.query_params).get("q", "").strip()
+        canned = visible_canned(request.user)
+        if text:
+            canned = canned.filter(Q(shortcut__istartswith=text) | Q(body__icontains=text))
+        serializer = CannedResponseSerializer(canned, many=True, context={"user": request.user})
+        return Response({"results": serializer.data})
+
+    @extend_schema(request=CannedResponseSerializer)
+    def post(self, request: Request) -> Response:
+        """Save one of the agent's own answers."""
+        serializer = CannedResponseSerializer(data=request.data, context={"user": request.user})
+        serializer.is_valid(raise_exception=True)
+        serializer.save(owner=request.user)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+
+class CannedResponseDetailView(AgentAPIView):
+    def canned(self, request: Request, canned_id: int) -> CannedResponse:
+        """One the agent may change: their own, or a shared one for staff. Others
+        answer 404, as if they did not exist."""
+        editable = Q(owner=request.user)
+        if request.user.is_staff:
+            editable |= Q(owner=None)
+        return CannedResponse.objects.filter(editable).get(pk=canned_id)
+
+    @extend_schema(request=CannedResponseSerializer)
+    def patch(self, request: Request, canned_id: int) -> Response:
+        canned = self.canned(request, canned_id)
+        serializer = CannedResponseSerializer(
+            canned, data=request.data, partial=True, context={"user": request.user}
+        )
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
+
+    def delete(self, request: Request, canned_id: int) -> Response:
+        self.canned(request, canned_id).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TeamListView(AgentAPIView):
+    def get(self, request: Request) -> Response:
+        teams = Team.objects.order_by("name")
+        return Response({"results": [{"id": team.pk, "name": team.name} for team in teams]})
 
 
 class AgentListView(AgentAPIView):

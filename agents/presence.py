@@ -2,6 +2,8 @@
 their connections in the cache (``helpdesk.presence``). An agent is available
 when they are connected and their chosen status is online."""
 
+from django.urls import reverse
+
 from helpdesk.presence import AGENTS
 
 from .models import AgentProfile
@@ -19,6 +21,7 @@ def agents_with_presence() -> list[dict]:
             "name": profile.display_name,
             "status": profile.status,
             "connected": profile.user_id in connected,
+            "avatar": reverse("agent-avatar", args=[profile.user_id]),
         }
         for profile in profiles
     ]

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 from chat.selectors import with_inbox_relations
 from helpdesk.models import Ticket
 
-from .models import AgentProfile
+from .models import AgentProfile, CannedResponse
 
 INBOX_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
 ENDED_STATUSES = [Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
@@ -44,9 +44,12 @@ def agent_ticket(ticket_id: object) -> Ticket:
     return agent_tickets().get(pk=ticket_id)
 
 
-def inbox_view(view: str, *, user: AbstractBaseUser) -> QuerySet[Ticket]:
-    """One of ``VIEWS``, with what ticket payloads read."""
+def inbox_view(view: str | None, *, user: AbstractBaseUser | None) -> QuerySet[Ticket]:
+    """One of ``VIEWS`` (None: every ticket, any status), with what ticket
+    payloads read."""
     tickets = with_inbox_relations(agent_tickets())
+    if view is None:
+        return tickets
     if view == "resolved":
         return tickets.filter(status__in=ENDED_STATUSES)
     tickets = tickets.filter(status__in=INBOX_STATUSES)
@@ -74,3 +77,7 @@ def inbox_counts(*, user: AbstractBaseUser) -> dict[str, int]:
         all=Count("pk", filter=open_),
         resolved=Count("pk", filter=Q(status__in=ENDED_STATUSES)),
     )
+
+
+def visible_canned(user: AbstractBaseUser) -> QuerySet[CannedResponse]:
+    return CannedResponse.objects.filter(Q(owner=None) | Q(owner=user))

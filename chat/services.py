@@ -125,7 +125,8 @@ def post_message(
         existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
         if existing is not None:
             return existing
-    if ticket.is_closed:
+    # The system still records what happens to a closed ticket (who closed it).
+    if ticket.is_closed and sender.type != Message.SenderType.SYSTEM:
         raise ValidationError(_("This conversation is closed."), code="ticket_closed")
     # Checked here, not only when a token is shown: an open socket outlives a block.
     if sender.type == Message.SenderType.VISITOR and ticket.visitor.is_blocked:

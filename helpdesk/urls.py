@@ -29,8 +29,14 @@ widget_patterns = [
 
 agent_patterns = [
     path("tickets/", agent_api.TicketListView.as_view()),
+    path("tickets/counts/", agent_api.TicketCountsView.as_view()),
     path("tickets/<int:ticket_id>/", agent_api.TicketDetailView.as_view()),
     path("tickets/<int:ticket_id>/messages/", agent_api.TicketMessagesView.as_view()),
+    path("tickets/<int:ticket_id>/attachments/", agent_api.TicketAttachmentView.as_view()),
+    path("tickets/<int:ticket_id>/visitor/", agent_api.TicketVisitorView.as_view()),
+    path("canned/", agent_api.CannedResponseListView.as_view()),
+    path("canned/<int:canned_id>/", agent_api.CannedResponseDetailView.as_view()),
+    path("teams/", agent_api.TeamListView.as_view()),
     path("agents/", agent_api.AgentListView.as_view()),
 ]
 

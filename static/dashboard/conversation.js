@@ -1,10 +1,12 @@
-// The open conversation: header, message thread and typing line. Messages are
-// keyed elements reused across renders; all message text is set as text.
+// The open conversation: header, message thread, the typing line and the
+// collision notice. Messages are keyed elements reused across renders; all
+// message text is set as text.
 
 import { h, setAttr, setText, messageTime, fullTime } from "./dom.js";
-import { STATUS_LABELS } from "./inbox.js";
+import { STATUS_LABELS } from "./labels.js";
 
 const NEAR_BOTTOM_PX = 80;
+const NEAR_TOP_PX = 60; // scrolling this close to the top loads older messages
 
 export class HeaderView {
   constructor(root) {
@@ -40,12 +42,16 @@ function messageState(message) {
 
 export class ThreadView {
   /**
-   * @param {HTMLElement} list the <ol data-testid="thread">
-   * @param {{retry(clientId), discard(clientId)}} actions
+   * @param {HTMLElement} list the <ol data-testid="thread">, whose first item holds
+   *                            the "load older" button
+   * @param {{retry(clientId), discard(clientId), loadOlder()}} actions
    */
   constructor(list, statusLine, actions) {
     this.list = list;
     this.statusLine = statusLine;
+    this.older = list.querySelector(".thread-older");
+    this.olderButton = this.older.querySelector("button");
+    this.olderError = this.older.querySelector(".thread-older-error");
     this.items = new Map(); // key -> <li>
     this.signatures = new WeakMap(); // <li> -> what it was last rendered from
     this.ticketId = null;
@@ -55,6 +61,13 @@ export class ThreadView {
       if (!item) return;
       actions[button.dataset.action]?.(item.dataset.clientId);
     });
+    this.olderButton.addEventListener("click", () => actions.loadOlder());
+    list.addEventListener("scroll", () => {
+      if (list.scrollTop < NEAR_TOP_PX && !this.older.hidden && !this.olderButton.disabled
+          && !this.olderError.textContent) {
+        actions.loadOlder();
+      }
+    }, { passive: true });
   }
 
   isNearBottom() {
@@ -73,13 +86,17 @@ export class ThreadView {
    */
   render(conv, ticket, { forceScroll = false } = {}) {
     if (this.ticketId !== conv.ticketId) {
-      this.list.replaceChildren();
+      for (const item of this.items.values()) item.remove();
       this.items.clear();
       this.ticketId = conv.ticketId;
       forceScroll = true;
     }
     const stick = forceScroll || this.isNearBottom();
+    // Older messages go in above what is on screen: keep that where it is.
+    const anchor = stick ? null : this.older.nextElementSibling;
+    const anchorTop = anchor?.getBoundingClientRect().top;
 
+    this.renderOlder(conv);
     const timeline = conv.timeline();
     const seenUpTo = ticket?.visitor_seen_seq ?? 0;
     let seenMarkerSeq = 0; // the last public agent message the visitor has read
@@ -99,12 +116,14 @@ export class ThreadView {
         this.items.set(key, item);
       }
       const seen = message.seq !== null && message.seq === seenMarkerSeq;
-      const signature = [message.seq, messageState(message), message.body, message.error, seen].join("\u0000");
+      const signature = [
+        message.seq, messageState(message), message.body, message.error, seen, message.attachment?.url,
+      ].join("\u0000");
       if (this.signatures.get(item) !== signature) {
         fillMessage(item, message, { seen });
         this.signatures.set(item, signature);
       }
-      const at = this.list.children[index];
+      const at = this.list.children[index + 1]; // after the "load older" item
       if (at !== item) this.list.insertBefore(item, at ?? null);
     });
     for (const [key, item] of this.items) {
@@ -115,21 +134,31 @@ export class ThreadView {
     }
 
     let status = "";
-    if (!conv.loaded) status = "Loading conversation…";
+    if (!conv.started || (!conv.loaded && timeline.length === 0)) status = "Loading conversation…";
     else if (timeline.length === 0) status = "No messages yet.";
     setText(this.statusLine, status);
     this.statusLine.hidden = !status;
 
     if (stick) this.scrollToBottom();
+    else if (anchor?.isConnected) this.list.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
+  }
+
+  renderOlder(conv) {
+    this.older.hidden = !conv.hasOlder;
+    this.olderButton.disabled = conv.loadingOlder;
+    setText(this.olderButton, conv.loadingOlder ? "Loading older messages…"
+      : conv.olderError ? "Try again" : "Load older messages");
+    setText(this.olderError, conv.olderError ? `Couldn't load older messages: ${conv.olderError}` : "");
   }
 }
 
 function senderClass(message) {
-  if (message.internal) return "msg-internal";
   const type = message.sender?.type;
   if (type === "visitor") return "msg-visitor";
-  if (type === "agent") return "msg-agent";
-  return "msg-system";
+  if (type === "system" || !type) return "msg-system"; // internal or not: a line, not a bubble
+  if (message.internal) return "msg-internal";
+  if (type === "bot") return "msg-bot";
+  return "msg-agent";
 }
 
 function fillMessage(item, message, { seen }) {
@@ -143,7 +172,7 @@ function fillMessage(item, message, { seen }) {
   setAttr(item, "data-client-id", message.client_id ?? null);
 
   const bubble = h("div", { class: "msg-bubble" });
-  if (message.internal) {
+  if (message.internal && type !== "system") {
     bubble.append(h("div", { class: "msg-label" }, "Internal note"));
   }
   if (message.attachment) bubble.append(attachmentView(message.attachment));
@@ -155,8 +184,12 @@ function fillMessage(item, message, { seen }) {
     h("span", { class: "msg-sender" }, message.sender?.name || (type === "visitor" ? "Visitor" : "Parley")),
     h("span", { class: "msg-dot", "aria-hidden": "true" }, "·"),
     time);
+  if (type === "system" && message.internal) {
+    meta.append(h("span", { class: "msg-dot", "aria-hidden": "true" }, "·"),
+      h("span", { class: "msg-only-agents" }, "only agents see this"));
+  }
   if (state === "pending") {
-    meta.append(h("span", { class: "msg-state" }, "Sending…"));
+    meta.append(h("span", { class: "msg-state" }, message.attachment ? "Uploading…" : "Sending…"));
   } else if (state === "failed") {
     meta.append(
       h("span", { class: "msg-state msg-failed", role: "alert" },
@@ -173,24 +206,63 @@ function fillMessage(item, message, { seen }) {
 // Only links the server made: a payload can never smuggle in another scheme.
 const ATTACHMENT_PATH = "/api/attachments/";
 
+function fileSize(bytes) {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / (1024 * 1024)).toFixed(1)} MB`
+    : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
 function attachmentView({ url, name, content_type: type, size }) {
+  if (url === null) {
+    // Ours, still uploading (or failed): no link yet.
+    return h("span", { class: "msg-attachment is-local" }, `${name} (${fileSize(size)})`);
+  }
   if (typeof url !== "string" || !url.startsWith(ATTACHMENT_PATH)) return null;
   const link = h("a", {
     class: "msg-attachment", href: url, target: "_blank", rel: "noopener noreferrer",
     "data-testid": "thread-attachment", "data-content-type": type,
   });
   if (String(type).startsWith("image/")) link.append(h("img", { src: url, alt: name, loading: "lazy" }));
-  else link.append(`${name} (${Math.max(1, Math.round(size / 1024))} KB)`);
+  else link.append(`${name} (${fileSize(size)})`);
   return link;
 }
 
 export class TypingView {
   constructor(el) {
     this.el = el;
+    this.text = el.querySelector(".typing-text");
+    this.draft = el.querySelector("[data-testid='visitor-draft']");
   }
 
+  /** @param typing {name, draft} or null */
   render(typing) {
     this.el.hidden = !typing;
-    setText(this.el, typing ? `${typing.name || "The visitor"} is typing…` : "");
+    setText(this.text, typing ? `${typing.name || "The visitor"} is typing…` : "");
+    const draft = typing?.draft ?? "";
+    this.draft.hidden = !draft;
+    setText(this.draft, draft);
+  }
+}
+
+const names = new Intl.ListFormat("en", { style: "long", type: "conjunction" });
+
+/** "Cat is also viewing" / "Cat is typing a reply…": another agent on this ticket. */
+export class CollisionView {
+  constructor(el) {
+    this.el = el;
+  }
+
+  /** @param viewers [{id, name}], typers [{name}]: other agents only */
+  render(viewers, typers) {
+    const parts = [];
+    const typingNames = typers.map((t) => t.name || "Someone");
+    if (typingNames.length === 1) parts.push(`${typingNames[0]} is typing a reply…`);
+    else if (typingNames.length) parts.push(`${names.format(typingNames)} are typing replies…`);
+    const watching = viewers.map((v) => v.name || "Someone").filter((n) => !typingNames.includes(n));
+    if (watching.length === 1) parts.push(`${watching[0]} is also viewing`);
+    else if (watching.length) parts.push(`${names.format(watching)} are also viewing`);
+    this.el.hidden = parts.length === 0;
+    setAttr(this.el, "data-kind", typingNames.length ? "typing" : parts.length ? "viewing" : null);
+    setText(this.el, parts.join(" · "));
   }
 }
