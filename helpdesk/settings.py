@@ -128,6 +128,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, cache, Celery broker ------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Keeps the groups and cache keys (presence) of installations that share one Redis
+# apart.
+REDIS_PREFIX = os.environ.get("PARLEY_REDIS_PREFIX", "parley")
 
 if REDIS_URL:
     # The pub/sub layer: measured faster than the list-based default and it does not
@@ -135,14 +138,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "parley"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "parley",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:

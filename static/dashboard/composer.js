@@ -1,6 +1,8 @@
 // The reply box: Enter sends, Shift+Enter breaks the line, the "Internal note"
-// switch restyles it, and typing start/stop frames are throttled.
+// switch restyles it, "/" opens canned responses, the paperclip sends a file with
+// the text as its caption, and typing start/stop frames are throttled.
 
+import { CannedMenu } from "./canned.js";
 import { setAttr, setText } from "./dom.js";
 
 const TYPING_REFRESH_MS = 4_000; // resend "start" at most this often while typing
@@ -10,15 +12,20 @@ const MAX_HEIGHT_PX = 220;
 export class Composer {
   /**
    * @param {HTMLFormElement} form
-   * @param {{send(body, internal), typing(state), draftChanged(text, internal)}} hooks
+   * @param {{send(body, internal), upload(file, caption, internal), typing(state),
+   *          draftChanged(text, internal), canned(q)}} hooks
    */
   constructor(form, hooks) {
     this.form = form;
     this.hooks = hooks;
-    this.input = form.querySelector("[data-testid='composer-input']");
-    this.internal = form.querySelector("[data-testid='composer-internal']");
-    this.sendButton = form.querySelector("[data-testid='composer-send']");
+    const $ = (testid) => form.querySelector(`[data-testid='${testid}']`);
+    this.input = $("composer-input");
+    this.internal = $("composer-internal");
+    this.sendButton = $("composer-send");
+    this.attachButton = $("composer-attach");
+    this.fileInput = $("composer-file");
     this.hint = form.querySelector("#composer-hint");
+    this.canned = new CannedMenu(this.input, $("canned-menu"), hooks.canned);
     this.typingActive = false;
     this.typingSentAt = 0;
     this.idleTimer = null;
@@ -29,6 +36,7 @@ export class Composer {
       this.submit();
     });
     this.input.addEventListener("keydown", (event) => {
+      if (this.canned.handleKey(event)) return;
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !event.altKey
           && !event.ctrlKey && !event.metaKey) {
         event.preventDefault();
@@ -38,16 +46,22 @@ export class Composer {
     this.input.addEventListener("input", () => {
       this.autosize();
       this.refreshButton();
+      this.canned.update();
       this.hooks.draftChanged(this.input.value, this.internal.checked);
       this.noteTyping();
     });
-    this.input.addEventListener("blur", () => this.stopTyping());
-    this.internal.addEventListener("change", () => {
-      // Never tell the visitor we're typing while we write a note they won't see.
-      if (this.internal.checked) this.stopTyping();
-      this.applyMode();
-      this.hooks.draftChanged(this.input.value, this.internal.checked);
-      this.input.focus();
+    // The caret can leave the "/word" without an edit.
+    this.input.addEventListener("click", () => this.canned.update());
+    this.input.addEventListener("blur", () => {
+      this.canned.close();
+      this.stopTyping();
+    });
+    this.internal.addEventListener("change", () => this.modeChanged());
+    this.attachButton.addEventListener("click", () => this.fileInput.click());
+    this.fileInput.addEventListener("change", () => {
+      const [file] = this.fileInput.files;
+      this.fileInput.value = ""; // the same file can be picked again
+      if (file) this.sendFile(file);
     });
     this.applyMode();
   }
@@ -55,21 +69,19 @@ export class Composer {
   /** Show the composer for a ticket with its saved draft (or hide it). */
   show(visible, { draft = "", internal = false, closed = false } = {}) {
     this.form.hidden = !visible;
+    this.canned.close();
     if (!visible) return;
     this.input.value = draft;
     this.internal.checked = internal;
-    this.closed = closed;
-    this.input.disabled = closed;
-    this.internal.disabled = closed;
-    this.applyMode();
+    this.closed = null; // so setClosed applies
+    this.setClosed(closed);
     this.autosize();
   }
 
   setClosed(closed) {
     if (this.closed === closed) return;
     this.closed = closed;
-    this.input.disabled = closed;
-    this.internal.disabled = closed;
+    for (const control of [this.input, this.internal, this.attachButton]) control.disabled = closed;
     this.applyMode();
   }
 
@@ -79,19 +91,45 @@ export class Composer {
   }
 
   focus() {
-    if (!this.input.disabled) this.input.focus({ preventScroll: true });
+    if (!this.input.disabled && !this.form.hidden) this.input.focus({ preventScroll: true });
+  }
+
+  /** Flip between a reply and an internal note ("n"). */
+  toggleInternal() {
+    if (this.form.hidden || this.internal.disabled) return;
+    this.internal.checked = !this.internal.checked;
+    this.modeChanged();
+  }
+
+  modeChanged() {
+    // Never tell the visitor we're typing while we write a note they won't see.
+    if (this.internal.checked) this.stopTyping();
+    this.applyMode();
+    this.hooks.draftChanged(this.input.value, this.internal.checked);
+    this.input.focus();
   }
 
   submit() {
     const body = this.input.value.trim();
     if (!body || this.closed) return;
-    const internal = this.internal.checked;
+    this.hooks.send(body, this.internal.checked);
+    this.clear();
+  }
+
+  /** Send a file, with what is written so far as its caption. */
+  sendFile(file) {
+    if (this.closed) return;
+    this.hooks.upload(file, this.input.value.trim(), this.internal.checked);
+    this.clear();
+  }
+
+  clear() {
     this.stopTyping();
-    this.hooks.send(body, internal);
+    this.canned.close();
     this.input.value = "";
     this.autosize();
     this.refreshButton();
-    this.hooks.draftChanged("", internal);
+    this.hooks.draftChanged("", this.internal.checked);
     this.input.focus();
   }
 
@@ -101,9 +139,10 @@ export class Composer {
     setAttr(this.form, "data-mode", internal ? "internal" : "reply");
     this.input.placeholder = internal
       ? "Write an internal note (only agents see it)…"
-      : "Reply to the visitor…  (Enter to send, Shift+Enter for a new line)";
+      : "Reply to the visitor…  (Enter to send, Shift+Enter for a new line, / for canned responses)";
     setText(this.sendButton, internal ? "Add note" : "Send");
-    let hint = internal ? "Only agents can see this note" : "The visitor sees this reply";
+    setAttr(this.attachButton, "aria-label", internal ? "Attach a file to the note" : "Attach a file");
+    let hint = internal ? "Internal note: only agents can see it" : "The visitor sees this reply";
     if (this.closed) hint = "This conversation is closed";
     else if (this.offline) hint = "Offline: messages are sent when the connection is back";
     setText(this.hint, hint);

@@ -54,6 +54,8 @@ export class Conversation {
     this.floor = 1;
     this.contiguous = 0;
     this.started = false; // the newest page is in, so floor is known
+    this.loading = false; // the newest page is on its way
+    this.epoch = 0; // bumped by restart(): answers to requests made before are dropped
     this.loaded = false; // a full replay (or history fetch) has completed once
     this.subscribed = false; // the server has answered `subscribed` on this connection
     this.loadingOlder = false;
@@ -77,6 +79,7 @@ export class Conversation {
   /** Forget the messages (not the outbox or draft): we fell too far behind to
    *  catch up by replay, so we start again from the newest page. */
   restart() {
+    this.epoch += 1;
     this.messages.clear();
     this.floor = 1;
     this.contiguous = 0;

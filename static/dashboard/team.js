@@ -28,6 +28,7 @@ export class TeamView {
     });
     panel.addEventListener("keydown", (event) => {
       if (event.key === "Escape") {
+        event.preventDefault();
         this.setOpen(false);
         toggle.focus();
       }

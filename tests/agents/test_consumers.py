@@ -1,14 +1,24 @@
 """The agent socket, /ws/agent/, through the full ASGI stack."""
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.conf import settings
+from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from chat.models import Message
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
 
-from ..conftest import agent_socket, connect, receive_until, session_cookie, visitor_socket
+from ..conftest import (
+    ORIGIN,
+    agent_socket,
+    connect,
+    receive_until,
+    session_cookie,
+    visitor_socket,
+)
 from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -176,3 +186,160 @@ async def test_presence_makes_agents_online_for_visitors(agent_bob, visitor_ann)
     assert update == {"type": "presence", "agents_online": False}
     await agent.disconnect()
     await visitor.disconnect()
+
+
+# --- ends of access -------------------------------------------------------------------
+
+
+async def logged_in_socket(profile):
+    """An agent socket on a session a test client holds; returns (socket, client)."""
+    client = Client()
+    await sync_to_async(client.force_login)(profile.user)
+    name = settings.SESSION_COOKIE_NAME
+    cookie = f"{name}={client.cookies[name].value}".encode()
+    socket = await connect("/ws/agent/", [(b"origin", ORIGIN), (b"cookie", cookie)])
+    await socket.send_json_to({"type": "hello"})
+    assert (await socket.receive_json_from())["type"] == "welcome"
+    return socket, client
+
+
+async def test_logging_out_closes_that_sessions_sockets_only(agent_bob):
+    socket, client = await logged_in_socket(agent_bob)
+    other, _ = await logged_in_socket(agent_bob)  # another browser
+    await sync_to_async(client.post)("/accounts/logout/")
+    assert await receive_close(socket) == 4401
+    await other.send_json_to({"type": "ping"})
+    assert (await receive_until(other, "pong"))[-1] == {"type": "pong"}
+    await other.disconnect()
+
+
+async def test_deactivating_an_agent_closes_all_their_sockets(agent_bob):
+    first, _ = await agent_socket(agent_bob)
+    second, _ = await agent_socket(agent_bob, first_tab=False)
+    user = agent_bob.user
+    user.is_active = False
+    await database_sync_to_async(user.save)()
+    assert await receive_close(first) == 4401
+    assert await receive_close(second) == 4401
+
+
+async def receive_close(socket, timeout: float = 2) -> int:
+    while True:
+        output = await socket.receive_output(timeout)
+        if output["type"] == "websocket.close":
+            return output["code"]
+
+
+# --- presence, viewers, typing ----------------------------------------------------------
+
+
+async def test_an_agent_with_two_tabs_goes_offline_when_the_last_closes(agent_bob, agent_cat):
+    watcher, _ = await agent_socket(agent_cat)
+    first, _ = await agent_socket(agent_bob)
+    await receive_until(watcher, "presence")  # Bob came online
+    second, _ = await agent_socket(agent_bob, first_tab=False)
+    await first.disconnect()
+    assert await watcher.receive_nothing(timeout=0.2)
+    await second.disconnect()
+    presence = (await receive_until(watcher, "presence"))[-1]
+    assert {a["name"]: a["connected"] for a in presence["agents"]} == {"Bob": False, "Cat": True}
+    await watcher.disconnect()
+
+
+async def test_agents_see_who_else_has_a_ticket_open(agent_bob, agent_cat, ticket_ann):
+    bob, _ = await agent_socket(agent_bob)
+    cat, _ = await agent_socket(agent_cat)
+    for socket in (bob, cat):
+        await socket.send_json_to({"type": "subscribe", "ticket": ticket_ann.pk, "after": 0})
+    both = [{"id": agent_bob.user_id, "name": "Bob"}, {"id": agent_cat.user_id, "name": "Cat"}]
+    viewers = (await receive_until(bob, "ticket.viewers"))[-1]
+    if len(viewers["agents"]) == 1:  # Bob's own join came first
+        viewers = (await receive_until(bob, "ticket.viewers"))[-1]
+    assert viewers["agents"] == both
+    await cat.send_json_to({"type": "unsubscribe", "ticket": ticket_ann.pk})
+    viewers = (await receive_until(bob, "ticket.viewers"))[-1]
+    assert viewers["agents"] == [{"id": agent_bob.user_id, "name": "Bob"}]
+    await cat.disconnect()
+    await bob.disconnect()
+
+
+async def test_an_agent_who_disconnects_stops_viewing(agent_bob, agent_cat, ticket_ann):
+    bob, _ = await agent_socket(agent_bob)
+    await bob.send_json_to({"type": "subscribe", "ticket": ticket_ann.pk, "after": 0})
+    await receive_until(bob, "ticket.viewers")
+    cat, _ = await agent_socket(agent_cat)
+    await cat.send_json_to({"type": "subscribe", "ticket": ticket_ann.pk, "after": 0})
+    await receive_until(cat, "ticket.viewers")
+    await bob.disconnect()
+    viewers = (await receive_until(cat, "ticket.viewers"))[-1]
+    assert viewers["agents"] == [{"id": agent_cat.user_id, "name": "Cat"}]
+    await cat.disconnect()
+
+
+async def test_agents_hear_when_a_visitor_comes_and_goes(agent_bob, visitor_ann):
+    agent, _ = await agent_socket(agent_bob)
+    token = await database_sync_to_async(visitor_token)(visitor_ann)
+    visitor, _ = await visitor_socket(token)
+    came = (await receive_until(agent, "visitor.presence"))[-1]
+    assert came == {"type": "visitor.presence", "visitor": str(visitor_ann.pk), "online": True}
+    await visitor.disconnect()
+    left = (await receive_until(agent, "visitor.presence"))[-1]
+    assert left["online"] is False
+    await agent.disconnect()
+
+
+async def test_agents_get_a_sneak_peek_of_the_visitors_draft(agent_bob, ticket_ann):
+    agent, _ = await agent_socket(agent_bob)
+    await agent.send_json_to({"type": "subscribe", "ticket": ticket_ann.pk, "after": 0})
+    await receive_until(agent, "ticket.viewers")
+    visitor, _ = await visitor_socket(
+        await database_sync_to_async(visitor_token)(ticket_ann.visitor)
+    )
+    draft = "<b>My order</b> " + "x" * 600
+    await visitor.send_json_to(
+        {"type": "typing", "ticket": ticket_ann.pk, "state": "start", "draft": draft}
+    )
+    typing = (await receive_until(agent, "typing"))[-1]
+    assert typing["draft"] == draft[:500]
+    await visitor.send_json_to({"type": "typing", "ticket": ticket_ann.pk, "state": "stop"})
+    assert "draft" not in (await receive_until(agent, "typing"))[-1]
+
+    await visitor.send_json_to(
+        {"type": "typing", "ticket": ticket_ann.pk, "state": "start", "draft": 5}
+    )
+    assert (await receive_until(visitor, "error"))[-1]["code"] == "invalid_draft"
+    await visitor.disconnect()
+    await agent.disconnect()
+
+
+async def test_a_widget_without_sneak_peek_never_passes_the_draft_on(agent_bob, ticket_ann):
+    widget = ticket_ann.visitor.widget
+    widget.typing_preview = False
+    await database_sync_to_async(widget.save)()
+    agent, _ = await agent_socket(agent_bob)
+    await agent.send_json_to({"type": "subscribe", "ticket": ticket_ann.pk, "after": 0})
+    await receive_until(agent, "ticket.viewers")
+    visitor, _ = await visitor_socket(
+        await database_sync_to_async(visitor_token)(ticket_ann.visitor)
+    )
+    await visitor.send_json_to(
+        {"type": "typing", "ticket": ticket_ann.pk, "state": "start", "draft": "secret"}
+    )
+    typing = (await receive_until(agent, "typing"))[-1]
+    assert typing["state"] == "start" and "draft" not in typing
+    await visitor.disconnect()
+    await agent.disconnect()
+
+
+async def test_an_agents_typing_reaches_the_other_agents_on_the_ticket(
+    agent_bob, agent_cat, ticket_ann
+):
+    bob, _ = await agent_socket(agent_bob)
+    cat, _ = await agent_socket(agent_cat)
+    await cat.send_json_to({"type": "subscribe", "ticket": ticket_ann.pk, "after": 0})
+    await receive_until(cat, "ticket.viewers")
+    await bob.send_json_to({"type": "typing", "ticket": ticket_ann.pk, "state": "start"})
+    typing = (await receive_until(cat, "typing"))[-1]
+    assert typing["sender"] == {"type": "agent", "name": "Bob", "user": agent_bob.user_id}
+    await bob.disconnect()
+    await cat.disconnect()

@@ -161,6 +161,16 @@ def test_typing_over_rest_reaches_the_agents_watching(ann_api, ticket_ann, broad
     assert len(broadcasts) == 1
 
 
+def test_the_draft_goes_with_typing_over_rest_too(ann_api, ticket_ann, broadcasts):
+    url = f"/api/widget/tickets/{ticket_ann.pk}/typing/"
+    ann_api.post(url, {"state": "start", "draft": "Where is my ord"}, format="json")
+    assert broadcasts[-1][1]["draft"] == "Where is my ord"
+    ticket_ann.visitor.widget.typing_preview = False
+    ticket_ann.visitor.widget.save()
+    ann_api.post(url, {"state": "start", "draft": "Where is my order"}, format="json")
+    assert "draft" not in broadcasts[-1][1]
+
+
 def test_read_receipts_over_rest_are_stored(ann_api, ticket_ann):
     post_message(ticket=ticket_ann, sender=Sender.for_visitor(ticket_ann.visitor), body="hi")
     url = f"/api/widget/tickets/{ticket_ann.pk}/seen/"

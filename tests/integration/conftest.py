@@ -32,7 +32,11 @@ def stack(tmp_path_factory):
     database_url = ADMIN_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
     tmp = tmp_path_factory.mktemp("stack")
     env = process_env(
-        tmp, DATABASE_URL=database_url, REDIS_URL=REDIS_URL, EMAIL_FILE_PATH=str(tmp / "mail")
+        tmp,
+        DATABASE_URL=database_url,
+        REDIS_URL=REDIS_URL,
+        PARLEY_REDIS_PREFIX=name,  # presence and groups of earlier runs stay out
+        EMAIL_FILE_PATH=str(tmp / "mail"),
     )
     stack = Stack(tmp=tmp, env=env)
     try:

@@ -130,3 +130,21 @@ async def test_the_agent_socket_refuses_a_foreign_origin_on_a_real_server(server
     with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
         await Socket.open(servers.ws("a", "/ws/agent/"), origin="https://evil.example")
     assert refused.value.response.status_code == 403
+
+
+async def test_an_agent_is_offline_as_soon_as_their_last_tab_closes(servers):
+    """Presence lives in Redis: tabs on two processes count together, and the
+    last one closing takes the agent offline at once, not PRESENCE_TTL later."""
+    session = post_json(servers.http("a", "/api/widget/session/"), {"key": "demo"})
+    tab_a, _ = await open_agent(servers, "a", "grace")
+    tab_b, _ = await open_agent(servers, "b", "grace")
+    visitor, welcome = await open_visitor(servers, "b", session["token"])
+    assert welcome["agents_online"] is True
+
+    await tab_a.close()
+    await visitor.send({"type": "ping"})
+    assert (await visitor.receive())["type"] == "pong"  # no news: Grace is still here
+    await tab_b.close()
+    update = await visitor.receive(timeout=10)  # PRESENCE_TTL is 60 s
+    assert update == {"type": "presence", "agents_online": False}
+    await visitor.close()
