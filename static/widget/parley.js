@@ -41,6 +41,7 @@
   const PING_EVERY = 25000;
   const TYPING_RESEND = 3000;
   const TYPING_IDLE = 2000;
+  const PEEK_EVERY = 1000;
   const TYPING_EXPIRE = 8000; // an agent who vanished never sends "stop"
   const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
   const FILE_TYPES = /^(image\/(png|jpeg|gif|webp)|application\/pdf)$/;
@@ -369,7 +370,7 @@
     const { type, ticket, client_id } = frame;
     const path = `/api/widget/tickets/${ticket ? ticket + "/" : ""}`;
     if (type !== "message.send") {
-      if (type !== "ping") api("POST", path + type + "/", type === "seen" ? { seq: frame.seq } : { state: frame.state }).catch(noop);
+      if (type !== "ping") api("POST", path + type + "/", type === "seen" ? { seq: frame.seq } : { state: frame.state, draft: frame.draft }).catch(noop);
       return true;
     }
     api("POST", ticket ? path + "messages/" : path, { body: frame.body, client_id }).then(
@@ -760,20 +761,28 @@
 
   // --- typing and read receipts ---
 
+  // With the sneak peek on, the draft goes along, at most once a PEEK_EVERY; the
+  // last one is sent when its time comes, so the agent never sees a stale draft.
   function typingInput(hasText) {
     if (!ready || !state.ticket) return;
     clearTimeout(typingOut.idle);
+    clearTimeout(typingOut.peek);
     if (!hasText) return typingStop();
     const now = Date.now();
-    if (!typingOut.active || now - typingOut.at > TYPING_RESEND) {
-      sendFrame({ type: "typing", ticket: state.ticket, state: "start" });
-      typingOut = { active: true, at: now, idle: 0 };
+    const draft = cfg.typing_preview ? ui.input.value.slice(0, 500) : undefined;
+    const wait = typingOut.at + PEEK_EVERY - now;
+    if (typingOut.active && draft !== typingOut.draft && wait > 0) {
+      typingOut.peek = setTimeout(() => typingInput(Boolean(ui.input.value.trim())), wait);
+    } else if (!typingOut.active || now - typingOut.at > TYPING_RESEND || draft !== typingOut.draft) {
+      sendFrame({ type: "typing", ticket: state.ticket, state: "start", draft });
+      typingOut = { active: true, at: now, draft };
     }
     typingOut.idle = setTimeout(typingStop, TYPING_IDLE);
   }
 
   function typingStop() {
     clearTimeout(typingOut.idle);
+    clearTimeout(typingOut.peek);
     if (!typingOut.active) return;
     typingOut.active = false;
     if (state.ticket) sendFrame({ type: "typing", ticket: state.ticket, state: "stop" });
