@@ -1,22 +1,29 @@
 // Parley agent dashboard: wires the socket, the state and the views together.
 //
-// Delivery rests on seq (docs/protocol.md): messages are kept per ticket by seq,
-// subscribe resumes from the last contiguous seq held, and any hole is filled
-// over REST. Sends carry a client_id and are resent until acked, so a reconnect
-// never loses or doubles a reply.
+// Delivery rests on seq (docs/protocol.md): messages are kept per ticket by seq.
+// A ticket opens on its newest page over REST, subscribe resumes from the last
+// contiguous seq held, older pages load when scrolling up, and any hole is
+// filled over REST. Sends carry a client_id and are resent until acked, so a
+// reconnect never loses or doubles a reply.
 
-import { api, goToLogin, HISTORY_PAGE_MAX } from "./api.js";
+import { TicketActions } from "./actions.js";
+import { Alerts } from "./alerts.js";
+import { api, goToLogin, HISTORY_PAGE, HISTORY_PAGE_MAX } from "./api.js";
 import { Composer } from "./composer.js";
-import { HeaderView, ThreadView, TypingView } from "./conversation.js";
-import { byId, newClientId, setAttr, setText } from "./dom.js";
-import { InboxView } from "./inbox.js";
+import { CollisionView, HeaderView, ThreadView, TypingView } from "./conversation.js";
+import { byId, isTypingTarget, newClientId, setAttr, setText } from "./dom.js";
+import { InboxPane } from "./inbox-pane.js";
+import { bindShortcuts, setUpHelp } from "./shortcuts.js";
+import { VisitorSidebar } from "./sidebar.js";
 import { AgentSocket } from "./socket.js";
-import { Store } from "./store.js";
+import { OPEN_STATUSES, Store, VIEWS, assigneeId } from "./store.js";
+import { TeamView } from "./team.js";
 
 const TYPING_SHOWN_MS = 8_000; // hide a typing line whose "stop" never came
 const SEEN_DELAY_MS = 300;
 const RESEND_AFTER_MS = 15_000; // resend an unacked message (same client_id)
 const GAP_CHECK_DELAY_MS = 1_500;
+const LOAD_RETRY_MS = 3_000;
 const BASE_TITLE = "Parley";
 
 const me = JSON.parse(byId("parley-me").textContent);
@@ -27,23 +34,41 @@ const ui = {
   connection: byId("connection-status"),
   connectionText: byId("connection-text"),
   connectionRetry: byId("connection-retry"),
-  team: byId("team-presence"),
   presence: byId("presence-toggle"),
   presenceLabel: byId("presence-label"),
   meName: byId("me-name"),
   empty: byId("conversation-empty"),
   threadWrap: byId("thread-wrap"),
+  help: byId("shortcuts-help"),
 };
 
-const inbox = new InboxView(byId("inbox"), byId("inbox-count"), openTicket);
+const inboxPane = new InboxPane(store, {
+  tablist: byId("view-tabs"),
+  list: byId("inbox"),
+  scroller: byId("inbox-panel"),
+  loadMore: byId("inbox-load-more"),
+  searchForm: byId("search-form"),
+  searchInput: byId("search-input"),
+  searchClear: byId("search-clear"),
+  searchHeader: byId("search-header"),
+  searchTitle: byId("search-title"),
+}, openTicket);
 const header = new HeaderView(byId("ticket-header"));
+const actions = new TicketActions(byId("ticket-header"), saveTicket);
 const thread = new ThreadView(byId("thread"), byId("thread-status"), {
   retry: retryLocal,
   discard: discardLocal,
+  loadOlder,
 });
 const typingView = new TypingView(byId("visitor-typing"));
+const collision = new CollisionView(byId("collision-notice"));
+const sidebar = new VisitorSidebar(byId("visitor-sidebar"), byId("sidebar-toggle"), byId("app"),
+  (id) => openTicket(id));
+const team = new TeamView(byId("team-toggle"), byId("team-panel"));
+const alerts = new Alerts(byId("notify-enable"));
 const composer = new Composer(byId("composer"), {
   send: sendMessage,
+  upload: sendFile,
   typing(state) {
     if (store.currentId) socket.send({ type: "typing", ticket: store.currentId, state });
   },
@@ -53,7 +78,9 @@ const composer = new Composer(byId("composer"), {
     conv.draft = text;
     conv.draftInternal = internal;
   },
+  canned: (q) => api.canned(q),
 });
+setUpHelp(ui.help, byId("shortcuts-open"));
 
 let welcomed = false;
 let seenTimer = null;
@@ -63,7 +90,9 @@ const gapTimers = new Map();
 // --- rendering --------------------------------------------------------------------
 
 function renderInbox() {
-  const { unread } = inbox.render(store);
+  inboxPane.render();
+  let unread = 0;
+  for (const id of store.inbox) if (store.unreadCount(id) > 0) unread += 1;
   document.title = unread ? `(${unread}) Inbox · ${BASE_TITLE}` : `Inbox · ${BASE_TITLE}`;
 }
 
@@ -73,20 +102,28 @@ function renderConversation({ forceScroll = false } = {}) {
   ui.empty.hidden = Boolean(id);
   ui.threadWrap.hidden = !id;
   header.render(ticket);
+  renderActions();
   if (!id) {
-    typingView.render(null);
+    renderTyping();
     composer.show(false);
     return;
   }
-  const conv = store.conversation(id);
-  thread.render(conv, ticket, { forceScroll });
+  thread.render(store.conversation(id), ticket, { forceScroll });
   renderTyping();
   composer.setClosed(ticket?.status === "closed");
 }
 
+function renderActions() {
+  const ticket = store.currentId ? store.tickets.get(store.currentId) : null;
+  actions.render(ticket, { agents: store.agents, teams: store.teams, meId: store.me.id });
+}
+
+/** The lines above the composer: the visitor typing, and colleagues on this ticket. */
 function renderTyping() {
-  const typing = store.currentId ? store.typing.get(store.currentId) : null;
+  const id = store.currentId;
+  const typing = id ? store.typing.get(id) : null;
   typingView.render(typing && typing.until > Date.now() ? typing : null);
+  collision.render(id ? store.viewers.get(id) ?? [] : [], id ? store.typingAgents(id) : []);
 }
 
 const CONNECTION_TEXT = {
@@ -120,45 +157,114 @@ function renderPresence(status) {
 }
 
 function renderTeam() {
-  const available = store.agents.filter((a) => a.connected && a.status === "online");
-  ui.team.hidden = store.agents.length === 0;
-  setText(ui.team, `${available.length} of ${store.agents.length} agents available`);
-  setAttr(ui.team, "title", available.map((a) => a.name).join(", ") || "Nobody is available");
+  team.render(store.agents, store.me.id);
+  renderActions(); // the assignee choices
 }
 
 // --- opening a ticket ----------------------------------------------------------------
 
-function openTicket(id) {
-  if (!id || id === store.currentId) {
-    composer.focus();
-    return;
+/** Open ticket `id` (fetching it first if we have never seen it); false if we can't. */
+async function openTicket(id, { viaKeyboard = false } = {}) {
+  if (!id) return false;
+  if (id === store.currentId) {
+    if (!viaKeyboard) composer.focus();
+    return true;
   }
-  const previous = store.currentId;
-  if (previous) {
-    composer.stopTyping(); // goes to the previous ticket
-    socket.send({ type: "unsubscribe", ticket: previous });
-    store.conversation(previous).subscribed = false;
+  if (!store.tickets.has(id)) {
+    try {
+      store.upsertTicket(await api.ticket(id));
+    } catch (error) {
+      console.warn("Parley: could not open ticket", id, error);
+      return false;
+    }
+    if (id === store.currentId) return true; // opened while we fetched
   }
+  if (store.currentId) leaveTicket(store.currentId);
   store.currentId = id;
   history.replaceState(null, "", `#ticket-${id}`);
   const conv = store.conversation(id);
-  const ticket = store.tickets.get(id);
   composer.show(true, {
     draft: conv.draft,
     internal: conv.draftInternal,
-    closed: ticket?.status === "closed",
+    closed: store.tickets.get(id)?.status === "closed",
   });
+  loadConversation(id);
+  sidebar.show(id);
+  renderConversation({ forceScroll: true });
+  renderInbox();
+  // From the keyboard the focus stays in the list, so j/k keep moving.
+  if (!viaKeyboard) composer.focus();
+  return true;
+}
+
+function leaveTicket(id) {
+  composer.stopTyping(); // goes to the ticket we leave
+  socket.send({ type: "unsubscribe", ticket: id });
+  store.conversation(id).subscribed = false;
+  // Nobody tells us about this ticket any more: don't show stale company later.
+  store.viewers.delete(id);
+  store.agentTyping.delete(id);
+}
+
+/** Hold the ticket's messages and follow it live: resume by replay when we are
+ *  close enough behind, else start again from the newest page. */
+async function loadConversation(id) {
+  const conv = store.conversation(id);
+  const behind = (store.tickets.get(id)?.last_seq ?? 0) - conv.contiguous;
+  if (conv.started && behind <= HISTORY_PAGE) {
+    subscribe(id);
+    return;
+  }
+  if (conv.loading) return;
+  conv.restart();
+  conv.loading = true;
+  const { epoch } = conv;
+  let page;
+  try {
+    page = await api.historyBefore(id, null, HISTORY_PAGE);
+  } catch {
+    // Try again while it is still open; a reconnect retries too.
+    setTimeout(() => id === store.currentId && loadConversation(id), LOAD_RETRY_MS);
+    return;
+  } finally {
+    conv.loading = false;
+  }
+  if (conv.epoch !== epoch) return;
+  conv.startFrom(page);
+  const newest = page.messages.at(-1);
+  if (newest) store.noteMessage(id, newest);
+  if (id !== store.currentId) return;
   subscribe(id);
   renderConversation({ forceScroll: true });
   renderInbox();
-  composer.focus();
 }
 
 /** Join the ticket's stream, resuming after the last seq we hold without a hole. */
 function subscribe(id) {
   const conv = store.conversation(id);
   conv.subscribed = false;
-  socket.send({ type: "subscribe", ticket: id, after: conv.contiguous });
+  // Before the newest page is in, loadConversation subscribes when it lands.
+  if (conv.started) socket.send({ type: "subscribe", ticket: id, after: conv.contiguous });
+}
+
+/** The page of history just above what the thread shows. */
+async function loadOlder() {
+  const id = store.currentId;
+  const conv = id ? store.conversation(id) : null;
+  if (!conv?.hasOlder || conv.loadingOlder) return;
+  const { epoch, floor } = conv;
+  conv.loadingOlder = true;
+  conv.olderError = "";
+  renderConversation();
+  try {
+    const page = await api.historyBefore(id, floor, HISTORY_PAGE);
+    if (conv.epoch === epoch) for (const message of page.messages) conv.add(message);
+  } catch (error) {
+    conv.olderError = error.message;
+  } finally {
+    conv.loadingOlder = false;
+  }
+  if (id === store.currentId) renderConversation();
 }
 
 function ticketFromHash() {
@@ -169,15 +275,7 @@ function ticketFromHash() {
 async function openFromHash() {
   const id = ticketFromHash();
   if (!id || store.currentId) return;
-  if (!store.tickets.has(id)) {
-    try {
-      store.upsertTicket(await api.ticket(id));
-    } catch {
-      history.replaceState(null, "", location.pathname);
-      return;
-    }
-  }
-  openTicket(id);
+  if (!(await openTicket(id, { viaKeyboard: true }))) history.replaceState(null, "", location.pathname);
 }
 
 // --- filling holes over REST ------------------------------------------------------------
@@ -186,11 +284,14 @@ async function openFromHash() {
 function fillGap(id) {
   if (gapFills.has(id)) return gapFills.get(id);
   const conv = store.conversation(id);
+  if (!conv.started) return null; // loadConversation brings it in
+  const { epoch } = conv;
   const start = conv.contiguous;
   const run = (async () => {
     for (;;) {
       const from = conv.contiguous;
       const page = await api.history(id, from, HISTORY_PAGE_MAX);
+      if (conv.epoch !== epoch) return;
       for (const message of page.messages) {
         conv.add(message);
         store.noteMessage(id, message);
@@ -208,7 +309,7 @@ function fillGap(id) {
       // More may have arrived (or been lost) while we fetched; look again, but
       // only if this round made progress, so a hole the server can't fill
       // doesn't turn into a polling loop.
-      if (conv.contiguous > start) scheduleGapCheck(id);
+      if (conv.epoch === epoch && conv.contiguous > start) scheduleGapCheck(id);
       if (id === store.currentId) {
         renderConversation();
         scheduleSeen();
@@ -264,8 +365,20 @@ function sendMessage(body, internal) {
   renderConversation({ forceScroll: true });
 }
 
+function sendFile(file, caption, internal) {
+  const id = store.currentId;
+  if (!id) return;
+  const local = store.queueLocal(id, { clientId: newClientId(), body: caption, internal, file });
+  transmit(id, local);
+  renderConversation({ forceScroll: true });
+}
+
 function transmit(ticketId, local) {
   local.sentAt = Date.now();
+  if (local.file) {
+    upload(ticketId, local);
+    return;
+  }
   socket.send({
     type: "message.send",
     ticket: ticketId,
@@ -274,6 +387,44 @@ function transmit(ticketId, local) {
     internal: local.internal,
   });
   // Not connected: it stays pending and goes out from flushOutbox() on welcome.
+}
+
+/** Files go over REST; the 201 stands in for message.ack, and the client_id makes
+ *  a retry store it once. */
+async function upload(ticketId, local) {
+  try {
+    const { message } = await api.upload(ticketId, {
+      file: local.file, body: local.body, clientId: local.client_id, internal: local.internal,
+    });
+    stored(store.conversation(ticketId), local, message);
+  } catch (error) {
+    local.state = "failed";
+    local.error = error.message;
+    if (ticketId === store.currentId) renderConversation();
+  }
+}
+
+/** The server stored a local message as `message` (an ack's {id, seq, created_at},
+ *  or a full message). */
+function stored(conv, local, message) {
+  if (conv.messages.has(message.seq)) {
+    conv.outbox.delete(local.client_id); // message.new came first: keep the server copy
+  } else {
+    conv.add({
+      sender: local.sender,
+      body: local.body,
+      internal: local.internal,
+      client_id: local.client_id,
+      ...message,
+    });
+  }
+  store.noteMessage(conv.ticketId, message);
+  if (conv.ticketId === store.currentId) {
+    if (conv.subscribed && conv.hasGap(message.seq)) fillGap(conv.ticketId);
+    renderConversation();
+    scheduleSeen();
+  }
+  renderInbox();
 }
 
 function flushOutbox() {
@@ -305,6 +456,61 @@ function discardLocal(clientId) {
   renderConversation();
 }
 
+// --- ticket changes -----------------------------------------------------------------------
+
+/** PATCH a ticket (the header's actions) and show the answer at once. */
+async function saveTicket(id, fields) {
+  applyTicket(await api.updateTicket(id, fields));
+}
+
+/** A fresh ticket payload, from the socket or a REST answer. */
+function applyTicket(ticket) {
+  const previous = store.tickets.get(ticket.id);
+  store.upsertTicket(ticket);
+  inboxPane.ticketChanged(previous, ticket);
+  renderInbox();
+  if (ticket.id === store.currentId) renderConversation();
+  return previous;
+}
+
+async function refreshTicket(id) {
+  try {
+    applyTicket(await api.ticket(id));
+  } catch {
+    /* the next ticket.updated brings it */
+  }
+}
+
+// --- telling the agent --------------------------------------------------------------------
+
+/** A sound, and a desktop notification unless they are looking at it already. */
+function alertAbout(id, heading, text) {
+  alerts.chime();
+  if (document.visibilityState === "visible" && id === store.currentId) return;
+  const ticket = store.tickets.get(id);
+  alerts.notify({
+    title: `${ticket?.visitor?.name || "Visitor"}: ${heading}`,
+    body: text || ticket?.subject || "",
+    tag: `parley-ticket-${id}`,
+    onClick: () => openTicket(id),
+  });
+}
+
+/** News on a ticket that isn't open. The socket sends message frames only for
+ *  the open ticket, so for the others a grown last_seq while the visitor waits
+ *  stands for "the visitor wrote"; only tickets that are ours or nobody's ring. */
+function announceUpdate(previous, ticket) {
+  if (!OPEN_STATUSES.has(ticket.status) || ticket.id === store.currentId) return;
+  if (!previous) {
+    alertAbout(ticket.id, "New conversation", ticket.subject);
+    return;
+  }
+  const forMe = [null, store.me.id].includes(assigneeId(ticket));
+  if (forMe && ticket.waiting_since && ticket.last_seq > previous.last_seq) {
+    alertAbout(ticket.id, "New message", ticket.subject);
+  }
+}
+
 // --- server frames ----------------------------------------------------------------------
 
 const handlers = {
@@ -313,13 +519,23 @@ const handlers = {
     setText(ui.meName, store.me.name);
     renderPresence(frame.you?.status ?? store.me.status);
     store.resetInbox(frame.tickets ?? []);
-    // Keep the open ticket's header even if it left the inbox while we were away.
+    // Who is viewing or typing is told afresh on this connection.
     for (const conv of store.conversations.values()) conv.subscribed = false;
-    if (store.currentId) subscribe(store.currentId);
+    store.viewers.clear();
+    store.agentTyping.clear();
+    store.typing.clear();
+    const id = store.currentId;
+    if (id) {
+      loadConversation(id);
+      refreshTicket(id); // it may have left the inbox while we were away
+      sidebar.refresh();
+    }
     flushOutbox();
+    inboxPane.refresh();
     renderInbox();
     renderConversation();
     loadAgents();
+    loadTeams();
     if (!welcomed) {
       welcomed = true;
       openFromHash();
@@ -328,12 +544,9 @@ const handlers = {
 
   "ticket.updated"({ ticket }) {
     if (!ticket?.id) return;
-    store.upsertTicket(ticket);
-    renderInbox();
-    if (ticket.id === store.currentId) {
-      renderConversation();
-      scheduleGapCheck(ticket.id);
-    }
+    const previous = applyTicket(ticket);
+    announceUpdate(previous, ticket);
+    if (ticket.id === store.currentId) scheduleGapCheck(ticket.id);
   },
 
   "message.new"({ ticket: id, message }) {
@@ -344,40 +557,21 @@ const handlers = {
       return;
     }
     const conv = store.conversation(id);
-    conv.add(message);
+    const live = conv.subscribed; // not part of the replay that follows subscribe
+    const isNew = conv.add(message);
     if (id === store.currentId) {
       if (message.sender?.type === "visitor") store.typing.delete(id);
       if (conv.subscribed && conv.hasGap(message.seq)) fillGap(id);
       renderConversation();
       scheduleSeen();
+      if (live && isNew && message.sender?.type === "visitor") alertAbout(id, "New message", message.body);
     }
     renderInbox();
   },
 
   "message.ack"(frame) {
     const found = store.findLocal(frame.client_id);
-    if (!found) return;
-    const { conv, local } = found;
-    if (conv.messages.has(frame.seq)) {
-      conv.outbox.delete(local.client_id); // message.new came first: keep the server copy
-    } else {
-      conv.add({
-        id: frame.id,
-        seq: frame.seq,
-        sender: local.sender,
-        body: local.body,
-        internal: local.internal,
-        created_at: frame.created_at,
-        client_id: local.client_id,
-      });
-    }
-    store.noteMessage(conv.ticketId, { seq: frame.seq, created_at: frame.created_at });
-    if (conv.ticketId === store.currentId) {
-      if (conv.subscribed && conv.hasGap(frame.seq)) fillGap(conv.ticketId);
-      renderConversation();
-      scheduleSeen();
-    }
-    renderInbox();
+    if (found) stored(found.conv, found.local, { id: frame.id, seq: frame.seq, created_at: frame.created_at });
   },
 
   subscribed({ ticket: id, last_seq: lastSeq }) {
@@ -393,15 +587,32 @@ const handlers = {
     scheduleSeen();
   },
 
-  typing({ ticket: id, sender, state }) {
-    if (!sender || sender.user === store.me.id || sender.type !== "visitor") return;
-    if (state === "start") {
-      store.typing.set(id, { name: sender.name, until: Date.now() + TYPING_SHOWN_MS });
-      setTimeout(() => id === store.currentId && renderTyping(), TYPING_SHOWN_MS + 50);
+  typing({ ticket: id, sender, state, draft }) {
+    if (!sender) return;
+    const until = Date.now() + TYPING_SHOWN_MS;
+    if (sender.type === "visitor") {
+      if (state === "start") store.typing.set(id, { name: sender.name, draft: draft ?? "", until });
+      else store.typing.delete(id);
+    } else if (sender.type === "agent" && sender.user !== store.me.id) {
+      const typers = store.agentTyping.get(id) ?? new Map();
+      if (state === "start") typers.set(sender.user, { name: sender.name, until });
+      else typers.delete(sender.user);
+      store.agentTyping.set(id, typers);
     } else {
-      store.typing.delete(id);
+      return;
     }
+    setTimeout(() => id === store.currentId && renderTyping(), TYPING_SHOWN_MS + 50);
     if (id === store.currentId) renderTyping();
+  },
+
+  "ticket.viewers"({ ticket: id, agents }) {
+    store.viewers.set(id, (agents ?? []).filter((agent) => agent.id !== store.me.id));
+    if (id === store.currentId) renderTyping();
+  },
+
+  "visitor.presence"({ visitor, online }) {
+    store.visitorOnline.set(visitor, Boolean(online));
+    sidebar.setOnline(visitor, Boolean(online));
   },
 
   seen({ ticket: id, side, seq }) {
@@ -419,7 +630,11 @@ const handlers = {
   },
 
   resync({ ticket: id }) {
-    if (store.conversations.has(id)) fillGap(id);
+    // Too far behind to replay: start again from the newest page.
+    if (id !== store.currentId) return;
+    store.conversation(id).restart();
+    loadConversation(id);
+    renderConversation();
   },
 
   error(frame) {
@@ -454,6 +669,16 @@ async function loadAgents() {
   }
 }
 
+async function loadTeams() {
+  try {
+    const data = await api.teams();
+    store.teams = data.results ?? [];
+    renderActions();
+  } catch {
+    /* the team select keeps the ticket's own team; the next reconnect asks again */
+  }
+}
+
 // --- wiring ------------------------------------------------------------------------------
 
 ui.presence.addEventListener("change", () => {
@@ -465,7 +690,38 @@ ui.presence.addEventListener("change", () => {
   }
 });
 
+bindShortcuts({
+  next: () => inboxPane.move(1),
+  previous: () => inboxPane.move(-1),
+  openSelected: () => inboxPane.openFocused(),
+  assignToMe: () => actions.assignToMe(),
+  resolve: () => actions.resolve(),
+  view: (index) => inboxPane.setView(VIEWS[index]),
+  search: () => inboxPane.focusSearch(),
+  compose: () => composer.focus(),
+  toggleNote: () => composer.toggleInternal(),
+  help: () => ui.help.showModal(),
+  listHasFocus: () => inboxPane.hasFocus(),
+  /** Escape closes what is open, else leaves the field, else leaves the search. */
+  escape() {
+    if (team.open) {
+      team.setOpen(false);
+      return true;
+    }
+    if (isTypingTarget(document.activeElement)) {
+      document.activeElement.blur();
+      return true;
+    }
+    if (inboxPane.searching) {
+      inboxPane.clearSearch();
+      return true;
+    }
+    return false;
+  },
+});
+
 socket.addEventListener("state", (event) => renderConnection(event.detail));
+// 4401/4403 at any time, before or after welcome: logged out elsewhere, or deactivated.
 socket.addEventListener("denied", () => goToLogin());
 socket.addEventListener("frame", (event) => {
   const frame = event.detail;
@@ -479,5 +735,6 @@ socket.addEventListener("frame", (event) => {
 });
 
 renderPresence(me.status);
+renderInbox();
 renderConversation();
 socket.start();

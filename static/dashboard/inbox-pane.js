@@ -91,6 +91,7 @@ export class InboxPane {
     this.resolved = new PagedTickets(store, { view: "resolved" });
     this.search = null; // PagedTickets of the running search
     this.resolvedCount = undefined;
+    this.ready = false; // the socket's first welcome has filled the open views
     this.list = new InboxView(el.list, onOpen);
     this.tabs = new ViewTabs(el.tablist, (view) => this.setView(view));
     this.refreshCounts = debounce(() => this.loadCounts(), COUNTS_DEBOUNCE_MS);
@@ -114,7 +115,6 @@ export class InboxPane {
       el.searchInput.focus();
     });
     setInterval(() => this.render(), WAIT_TICK_MS);
-    if (this.view === "resolved") this.reloadPaged(this.resolved);
   }
 
   /** The paged list on screen, if the open views aren't. */
@@ -141,14 +141,14 @@ export class InboxPane {
       emptyText = paged.error || (paged.loaded ? EMPTY_TEXT.resolved : "Loading…");
     } else {
       tickets = store.viewTickets(this.view);
-      emptyText = EMPTY_TEXT[this.view];
+      emptyText = this.ready ? EMPTY_TEXT[this.view] : "Loading conversations…";
     }
     this.list.render(tickets, {
       currentId: store.currentId,
       unreadOf: (id) => store.unreadCount(id),
       snippets: this.search?.snippets,
       emptyText,
-      busy: Boolean(paged?.loading),
+      busy: paged ? paged.loading : !this.ready,
     });
 
     const more = paged && !paged.done && (paged.loaded || paged.error);
@@ -246,8 +246,10 @@ export class InboxPane {
     }
   }
 
-  /** After a reconnect: what the socket doesn't carry may have changed too. */
-  reconnected() {
+  /** On every welcome (the first, and after each reconnect): the open views are
+   *  fresh, and what the socket doesn't carry may have changed too. */
+  refresh() {
+    this.ready = true;
     this.loadCounts();
     if (this.search) this.reloadPaged(this.search);
     else if (this.view === "resolved") this.reloadPaged(this.resolved);

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agents.models import AgentProfile, CannedResponse
+from agents.ticket_actions import ticket_change
 from chat.services import Sender, post_message, start_conversation
 from helpdesk.models import Team, Visitor, Widget
 
@@ -22,6 +23,11 @@ AGENTS = [
     ("grace", "Grace Agent", False),
 ]
 
+FIREFOX_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+)
+
+# external id, name, email, lines, what an agent then did (by, changes)
 CONVERSATIONS = [
     (
         "demo-maria",
@@ -33,19 +39,35 @@ CONVERSATIONS = [
             ("note:ada", "Customer on the annual plan; offer the invoice re-issue if asked."),
             ("visitor", "Found it, thanks. Can you re-issue last month's invoice too?"),
         ],
+        ("ada", {"assignee": "ada", "tags": ["billing", "invoice"], "priority": "high"}),
     ),
     (
         "demo-tom",
         "Tom",
         "",
         [("visitor", "Does the Pro plan include phone support?")],
+        None,
+    ),
+    (
+        "demo-lee",
+        "Lee",
+        "lee@example.com",
+        [
+            ("visitor", "How do I export my data as CSV?"),
+            ("grace", "Reports, then Export, then CSV. It comes by email within a minute."),
+            ("visitor", "Got it, thank you!"),
+        ],
+        ("grace", {"assignee": "grace", "status": "resolved", "tags": ["how-to"]}),
     ),
 ]
 
 CANNED = [
     ("hello", "Hi there! Thanks for reaching out, how can I help?"),
     ("thanks", "Thanks for your patience. Anything else I can help with?"),
+    ("refund", "I've started the refund; it reaches your account within 5 business days."),
+    ("hours", "We're here Monday to Friday, 9:00 to 18:00 CET."),
 ]
+TEAMS = ["Support", "Billing"]
 
 
 class Command(BaseCommand):
@@ -60,7 +82,8 @@ class Command(BaseCommand):
     def handle(self, *args, force: bool = False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("Refusing to create demo users with known passwords: DEBUG is off.")
-        team, _ = Team.objects.get_or_create(name="Support")
+        # Every demo agent is in the first team; the others are there to transfer to.
+        team, *_ = [Team.objects.get_or_create(name=name)[0] for name in TEAMS]
         # The demo site's embed tag names this key; any origin may use it.
         widget, _ = Widget.objects.get_or_create(
             key=DEMO_WIDGET_KEY,
@@ -71,8 +94,8 @@ class Command(BaseCommand):
             CannedResponse.objects.get_or_create(
                 owner=None, shortcut=shortcut, defaults={"body": body}
             )
-        for external_id, name, email, lines in CONVERSATIONS:
-            self.conversation(widget, external_id, name, email, lines, agents)
+        for external_id, name, email, lines, done in CONVERSATIONS:
+            self.conversation(widget, external_id, name, email, lines, done, agents)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all):"))
         for username, name, superuser in AGENTS:
@@ -95,7 +118,7 @@ class Command(BaseCommand):
         profile.teams.add(team)
         return profile
 
-    def conversation(self, widget, external_id, name, email, lines, agents) -> None:
+    def conversation(self, widget, external_id, name, email, lines, done, agents) -> None:
         if Visitor.objects.filter(external_id=external_id).exists():
             return
         visitor = Visitor.objects.create(
@@ -103,7 +126,13 @@ class Command(BaseCommand):
             external_id=external_id,
             name=name,
             email=email,
-            metadata={"page_url": "http://127.0.0.1:8000/pricing", "locale": "en-GB"},
+            metadata={
+                "page_url": "http://127.0.0.1:8000/pricing",
+                "referrer": "https://www.example.com/search?q=ledgerly",
+                "locale": "en-GB",
+                "timezone": "Europe/Berlin",
+                "user_agent": FIREFOX_ON_WINDOWS,
+            },
         )
         first, *rest = lines
         ticket = start_conversation(visitor=visitor, body=first[1]).ticket
@@ -116,3 +145,8 @@ class Command(BaseCommand):
                 profile = agents[username]
                 sender = Sender.for_agent(profile.user, profile.display_name)
             post_message(ticket=ticket, sender=sender, body=body, internal=internal)
+        if done:
+            by, changes = done
+            if "assignee" in changes:
+                changes = {**changes, "assignee": agents[changes["assignee"]].user}
+            ticket_change(ticket_id=ticket.pk, by=agents[by], **changes)
