@@ -13,6 +13,7 @@ class WidgetAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "key", "allowed_origins"]}),
         ("Look", {"fields": ["greeting", "accent_color", "position"]}),
         ("Flow", {"fields": ["prechat", "offline_form"]}),
+        ("Privacy", {"fields": ["typing_preview"]}),
         (None, {"fields": ["created_at"]}),
     ]
 
