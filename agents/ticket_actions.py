@@ -57,7 +57,8 @@ def ticket_change(*, ticket_id: int, by: AgentProfile, note: str = "", **changes
                 code="note_without_transfer",
             )
         lines[-1] += f": {note.strip()}"
-    if "status" in changes and changes["status"] != ticket.status:
+    status_changed = "status" in changes and changes["status"] != ticket.status
+    if status_changed:
         status = changes["status"]
         if status in ENDED and ticket.status not in ENDED:
             ticket.resolved_at = timezone.now()
@@ -76,9 +77,10 @@ def ticket_change(*, ticket_id: int, by: AgentProfile, note: str = "", **changes
     ticket.save()
     # The thread's record; its broadcast also carries the new ticket to every inbox.
     post_message(ticket=ticket, sender=Sender.system(), body=" · ".join(lines), internal=True)
-    events.broadcast_on_commit(
-        [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(ticket)
-    )
+    if status_changed:  # the only change a visitor's widget shows
+        events.broadcast_on_commit(
+            [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(ticket)
+        )
     return selectors.with_inbox_relations(Ticket.objects.all()).get(pk=ticket.pk)
 
 

@@ -107,7 +107,7 @@ def ticket_payload(ticket: Ticket) -> dict:
         "channel": ticket.channel,
         "assignee": agent_payload(ticket.assignee),
         "team": {"id": ticket.team.pk, "name": ticket.team.name} if ticket.team else None,
-        "tags": sorted(tag.name for tag in ticket.tags.all()),
+        "tags": sorted((tag.name for tag in ticket.tags.all()), key=str.casefold),
         "visitor": {
             "id": str(ticket.visitor_id),
             "name": ticket.visitor.display_name,
