@@ -139,7 +139,7 @@ export class Composer {
     setAttr(this.form, "data-mode", internal ? "internal" : "reply");
     this.input.placeholder = internal
       ? "Write an internal note (only agents see it)…"
-      : "Reply to the visitor…  (Enter to send, Shift+Enter for a new line, / for canned responses)";
+      : "Reply to the visitor…  Enter sends, Shift+Enter adds a line, / for canned responses";
     setText(this.sendButton, internal ? "Add note" : "Send");
     setAttr(this.attachButton, "aria-label", internal ? "Attach a file to the note" : "Attach a file");
     let hint = internal ? "Internal note: only agents can see it" : "The visitor sees this reply";

@@ -171,23 +171,24 @@ function fillMessage(item, message, { seen }) {
   setAttr(item, "data-state", state);
   setAttr(item, "data-client-id", message.client_id ?? null);
 
-  const bubble = h("div", { class: "msg-bubble" });
-  if (message.internal && type !== "system") {
-    bubble.append(h("div", { class: "msg-label" }, "Internal note"));
+  if (type === "system") {
+    // One line across the thread: what happened, and when.
+    item.replaceChildren(h("div", { class: "msg-bubble" },
+      h("p", { class: "msg-body" }, message.body ?? ""),
+      h("span", { class: "msg-meta" }, timeView(message.created_at),
+        message.internal ? h("span", { class: "msg-only-agents" }, " · only agents see this") : null)));
+    return;
   }
+
+  const bubble = h("div", { class: "msg-bubble" });
+  if (message.internal) bubble.append(h("div", { class: "msg-label" }, "Internal note"));
   if (message.attachment) bubble.append(attachmentView(message.attachment));
   if (message.body || !message.attachment) bubble.append(h("p", { class: "msg-body" }, message.body ?? ""));
 
-  const time = h("time", { datetime: message.created_at, title: fullTime(message.created_at) },
-    messageTime(message.created_at));
   const meta = h("div", { class: "msg-meta" },
     h("span", { class: "msg-sender" }, message.sender?.name || (type === "visitor" ? "Visitor" : "Parley")),
     h("span", { class: "msg-dot", "aria-hidden": "true" }, "·"),
-    time);
-  if (type === "system" && message.internal) {
-    meta.append(h("span", { class: "msg-dot", "aria-hidden": "true" }, "·"),
-      h("span", { class: "msg-only-agents" }, "only agents see this"));
-  }
+    timeView(message.created_at));
   if (state === "pending") {
     meta.append(h("span", { class: "msg-state" }, message.attachment ? "Uploading…" : "Sending…"));
   } else if (state === "failed") {
@@ -201,6 +202,10 @@ function fillMessage(item, message, { seen }) {
     meta.append(h("span", { class: "msg-state msg-seen" }, "Seen"));
   }
   item.replaceChildren(bubble, meta);
+}
+
+function timeView(value) {
+  return h("time", { datetime: value, title: fullTime(value) }, messageTime(value));
 }
 
 // Only links the server made: a payload can never smuggle in another scheme.

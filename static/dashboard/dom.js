@@ -51,7 +51,7 @@ export function fillSelect(select, options, value) {
 }
 
 /** The URL if it is http(s), else null: data never becomes a javascript: link. */
-export function httpUrl(value) {
+function httpUrl(value) {
   if (typeof value !== "string" || !value) return null;
   try {
     const url = new URL(value);

@@ -8,7 +8,3 @@ export const STATUS_LABELS = {
 export const PRIORITY_LABELS = {
   low: "Low", normal: "Normal", high: "High", urgent: "Urgent",
 };
-
-export const VIEW_LABELS = {
-  unassigned: "Unassigned", mine: "Mine", all: "All", resolved: "Resolved",
-};

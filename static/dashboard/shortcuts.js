@@ -5,7 +5,7 @@
 import { h, isTypingTarget } from "./dom.js";
 
 /** What the help dialog lists, in order. `keys` are shown as typed. */
-export const SHORTCUTS = [
+const SHORTCUTS = [
   { keys: ["j", "↓"], does: "Next conversation in the list" },
   { keys: ["k", "↑"], does: "Previous conversation in the list" },
   { keys: ["Enter", "o"], does: "Open the selected conversation" },

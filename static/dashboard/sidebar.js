@@ -8,6 +8,8 @@ import { STATUS_LABELS } from "./labels.js";
 
 const CLOCK_TICK_MS = 60_000;
 const COLLAPSED_KEY = "parley.sidebar.collapsed";
+// Where parley.css floats the sidebar over the conversation: closed until asked for.
+const FLOATING = "(max-width: 1100px)";
 
 /** The visitor's wall clock now, from their IANA time zone, or failing that from
  *  the UTC offset of the local time the server last saw. */
@@ -70,11 +72,11 @@ export class VisitorSidebar {
   }
 
   loadCollapsed() {
+    let saved = null;
     try {
-      return localStorage.getItem(COLLAPSED_KEY) === "true";
-    } catch {
-      return false;
-    }
+      saved = localStorage.getItem(COLLAPSED_KEY);
+    } catch { /* storage blocked */ }
+    return saved === null ? matchMedia(FLOATING).matches : saved === "true";
   }
 
   setCollapsed(collapsed) {

@@ -3,7 +3,7 @@
 // Protocol v1 (docs/protocol.md). The socket authenticates with the session
 // cookie, so `hello` carries nothing. Frames other than `hello` are only sent
 // once `welcome` has arrived; before that send() returns false and callers keep
-// their own outbox (see agent.js), which they flush on "ready".
+// their own outbox (see delivery.js), which they flush on "ready".
 
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 30_000;

@@ -2,8 +2,8 @@
 // conversation's messages keyed by seq. No DOM here.
 
 export const OPEN_STATUSES = new Set(["new", "open", "pending"]);
-export const ENDED_STATUSES = new Set(["resolved", "closed"]);
-export const OPEN_VIEWS = ["unassigned", "mine", "all"];
+const ENDED_STATUSES = new Set(["resolved", "closed"]);
+const OPEN_VIEWS = ["unassigned", "mine", "all"];
 export const VIEWS = [...OPEN_VIEWS, "resolved"];
 
 const timeOf = (value) => Date.parse(value) || 0;
@@ -30,7 +30,7 @@ export function isEnded(ticket) {
 }
 
 /** Does an open view (unassigned, mine, all) show this ticket? */
-export function inOpenView(view, ticket, meId) {
+function inOpenView(view, ticket, meId) {
   if (!OPEN_STATUSES.has(ticket.status)) return false;
   if (view === "unassigned") return assigneeId(ticket) === null;
   if (view === "mine") return assigneeId(ticket) === meId;
@@ -135,7 +135,6 @@ export class Store {
     this.typing = new Map(); // id -> {name, draft, until}: the visitor typing
     this.agentTyping = new Map(); // id -> Map(user id -> {name, until}): colleagues typing
     this.viewers = new Map(); // id -> [{id, name}]: colleagues with the ticket open
-    this.visitorOnline = new Map(); // visitor uuid -> bool, from visitor.presence
     this.agents = []; // [{id, name, status, connected}]
     this.teams = []; // [{id, name}]
     this.currentId = null;
@@ -248,7 +247,7 @@ export class Store {
   }
 
   /** Every local message still pending that goes over the socket, across tickets,
-   *  oldest first. Uploads are not here: they go over REST (agent.js upload). */
+   *  oldest first. Uploads are not here: they go over REST (delivery.js upload). */
   pendingOutbox() {
     const all = [];
     for (const conv of this.conversations.values()) {

@@ -6,7 +6,7 @@ import { h, setAttr, setText } from "./dom.js";
 const STATUS_TEXT = { online: "Online", away: "Away", offline: "Offline" };
 const ORDER = { online: 0, away: 1, offline: 2 };
 
-export function agentStatus(agent) {
+function agentStatus(agent) {
   if (!agent.connected) return "offline";
   return agent.status === "online" ? "online" : "away";
 }

@@ -1,0 +1,174 @@
+"""Two agents (Ada and Grace) and one visitor in three browsers, working the same
+inbox: what one does, the others see without reloading."""
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import log_in_agent
+from .test_chat import agent_says, open_ticket, open_widget, visitor_says
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def team(app, host_site, new_context):
+    """Ada and Grace on the dashboard, and a visitor who has just said hello."""
+    ada = log_in_agent(new_context(), app, "ada")
+    grace = log_in_agent(new_context(), app, "grace")
+    for agent in (ada, grace):
+        expect(agent.get_by_test_id("connection-status")).to_have_attribute(
+            "data-state", "connected"
+        )
+    visitor = open_widget(new_context(), host_site)
+    return ada, grace, visitor
+
+
+def row(dashboard, ticket: int):
+    return dashboard.locator(f"[data-testid=inbox-row][data-ticket-id='{ticket}']")
+
+
+def count(dashboard, view: str) -> int:
+    text = dashboard.get_by_test_id(f"view-count-{view}").inner_text().strip()
+    return int(text or 0)
+
+
+def test_the_inbox_updates_live_with_unread_counts(team, screenshot):
+    ada, grace, visitor = team
+    unassigned_before = count(grace, "unassigned")
+    visitor_says(visitor, "Is anyone there? My card was charged twice.")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    for agent in (ada, grace):
+        expect(row(agent, ticket)).to_be_visible()
+        expect(row(agent, ticket)).to_contain_text("My card was charged twice")
+        expect(row(agent, ticket)).to_have_attribute("data-unread-count", "1")
+    expect(grace.get_by_test_id("view-count-unassigned")).to_have_text(str(unassigned_before + 1))
+    visitor_says(visitor, "Hello?")
+    expect(row(grace, ticket).get_by_test_id("row-unread")).to_have_text("2")
+    screenshot(grace, "inbox")
+
+
+def test_an_assignment_is_seen_by_both_agents(team, screenshot):
+    ada, grace, visitor = team
+    visitor_says(visitor, "I need help with an invoice")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(ada, ticket)
+    mine_before = count(ada, "mine")
+    ada.get_by_test_id("action-assign-me").click()
+    expect(row(grace, ticket).get_by_test_id("row-assignee")).to_contain_text("Ada")
+    expect(ada.get_by_test_id("view-count-mine")).to_have_text(str(mine_before + 1))
+    system_line = ada.locator("[data-testid=thread-message][data-sender-type=system]")
+    expect(system_line).to_contain_text("Ada Agent took this")
+
+    # Ada hands it over to Grace with a note; Grace's "mine" gets it.
+    ada.get_by_test_id("action-note").fill("Billing question, yours")
+    ada.get_by_test_id("action-assignee").select_option(label="Grace Agent")
+    expect(system_line.last).to_contain_text("Billing question, yours")
+    grace.get_by_test_id("view-mine").click()
+    expect(row(grace, ticket)).to_be_visible()
+    expect(row(ada, ticket).get_by_test_id("row-assignee")).to_contain_text("Grace")
+    assert visitor.locator("[data-testid=parley-message][data-sender-type=system]").count() == 0
+    screenshot(ada, "ticket-view")
+
+
+def test_typing_goes_both_ways_with_a_sneak_peek_and_a_collision_notice(team):
+    ada, grace, visitor = team
+    visitor_says(visitor, "Quick question")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(ada, ticket)
+    open_ticket(grace, ticket)
+    expect(ada.get_by_test_id("collision-notice")).to_contain_text("Grace")
+
+    visitor.get_by_test_id("parley-input").press_sequentially("Where is my ord", delay=20)
+    expect(ada.get_by_test_id("visitor-typing")).to_be_visible()
+    expect(ada.get_by_test_id("visitor-draft")).to_have_text("Where is my ord")
+
+    ada.get_by_test_id("composer-input").press_sequentially("Let me check", delay=20)
+    expect(visitor.get_by_test_id("parley-typing")).to_contain_text("Ada")
+    expect(grace.get_by_test_id("collision-notice")).to_contain_text("typing")
+
+
+def test_an_internal_note_reaches_agents_but_never_the_visitor(team):
+    ada, grace, visitor = team
+    visitor_says(visitor, "Can I get a discount?")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(ada, ticket)
+    open_ticket(grace, ticket)
+    agent_says(ada, "Loyal customer: 10% is fine", internal=True)
+    note = grace.locator("[data-testid=thread-message][data-internal=true]", has_text="10% is")
+    expect(note).to_have_count(1)
+    agent_says(ada, "Let me see what I can do.")
+    expect(visitor.locator("[data-testid=parley-message][data-sender-type=agent]")).to_have_count(1)
+    assert "10% is fine" not in visitor.get_by_test_id("parley-messages").inner_text()
+
+
+def test_a_status_change_is_reflected_for_everyone(team):
+    ada, grace, visitor = team
+    visitor_says(visitor, "All sorted, thanks")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(ada, ticket)
+    ada.get_by_test_id("action-status").select_option("resolved")
+    expect(row(grace, ticket)).to_have_count(0)  # out of the open views
+    grace.get_by_test_id("view-resolved").click()
+    expect(row(grace, ticket)).to_be_visible()
+    expect(ada.get_by_test_id("action-status")).to_have_value("resolved")
+    # The visitor's chat is over: no composer, a rating instead.
+    expect(visitor.get_by_test_id("parley-input")).to_have_count(0)
+    expect(visitor.get_by_test_id("parley-rating")).to_be_visible()
+
+
+def test_canned_responses_and_search(team):
+    ada, _, visitor = team
+    visitor_says(visitor, "What are your opening hours for order 4711?")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(ada, ticket)
+    composer = ada.get_by_test_id("composer-input")
+    composer.press_sequentially("/hou", delay=30)
+    option = ada.locator("[data-testid=canned-option][data-shortcut=hours]")
+    expect(option).to_be_visible()
+    composer.press("Enter")
+    expect(composer).to_have_value("We're here Monday to Friday, 9:00 to 18:00 CET.")
+
+    ada.get_by_test_id("search-input").fill("4711")
+    ada.get_by_test_id("search-input").press("Enter")
+    expect(ada.get_by_test_id("search-header")).to_contain_text("4711")
+    expect(row(ada, ticket).get_by_test_id("row-snippet")).to_contain_text("order 4711")
+
+
+def test_the_visitor_sidebar_tells_who_is_there(team):
+    ada, _, visitor = team
+    visitor_says(visitor, "Hi from the pricing page")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(ada, ticket)
+    sidebar = ada.get_by_test_id("visitor-sidebar")
+    expect(sidebar.get_by_test_id("sidebar-online")).to_have_attribute("data-online", "true")
+    expect(sidebar.get_by_test_id("sidebar-browser")).to_contain_text("Chrom")
+    expect(sidebar.get_by_test_id("sidebar-page")).to_contain_text("localhost")
+    visitor.close()
+    expect(sidebar.get_by_test_id("sidebar-online")).to_have_attribute("data-online", "false")
+
+
+REPLY_WHILE_DOWN = """
+from chat.services import Sender, post_message, start_conversation
+from helpdesk.models import Ticket, Visitor
+ticket = Ticket.objects.get(pk={ticket})
+post_message(ticket=ticket, sender=Sender.for_visitor(ticket.visitor), body="Still there?")
+start_conversation(visitor=Visitor.objects.create(name="Nora"), body="Nora's new question")
+"""
+
+
+def test_after_a_restart_the_dashboard_shows_everything_it_missed(app, team):
+    ada, _, visitor = team
+    visitor_says(visitor, "Before the restart")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(ada, ticket)
+
+    app.stop("app")
+    expect(ada.get_by_test_id("connection-status")).not_to_have_attribute("data-state", "connected")
+    app.manage("shell", "-c", REPLY_WHILE_DOWN.format(ticket=ticket))
+    app.start_daphne("app")
+
+    expect(ada.get_by_test_id("connection-status")).to_have_attribute(
+        "data-state", "connected", timeout=30_000
+    )
+    expect(ada.get_by_test_id("thread")).to_contain_text("Still there?")
+    expect(ada.locator("[data-testid=inbox-row]", has_text="Nora's new question")).to_be_visible()
