@@ -172,3 +172,79 @@ def test_after_a_restart_the_dashboard_shows_everything_it_missed(app, team):
     )
     expect(ada.get_by_test_id("thread")).to_contain_text("Still there?")
     expect(ada.locator("[data-testid=inbox-row]", has_text="Nora's new question")).to_be_visible()
+
+
+LONG_THREAD = """
+from chat.services import Sender, post_message, start_conversation
+from helpdesk.models import Visitor
+first = start_conversation(visitor=Visitor.objects.create(name="Olga"), body="Message 1")
+for n in range(2, 121):
+    post_message(ticket=first.ticket, sender=Sender.for_visitor(first.ticket.visitor),
+                 body=f"Message {n}")
+print(first.ticket_id)
+"""
+
+
+def test_older_messages_load_as_the_agent_scrolls_back(app, new_context):
+    ticket = int(app.manage("shell", "-c", LONG_THREAD).strip().splitlines()[-1])
+    ada = log_in_agent(new_context(), app, "ada")
+    open_ticket(ada, ticket)
+    thread = ada.get_by_test_id("thread-message")
+    expect(thread.last).to_contain_text("Message 120")
+    expect(ada.get_by_test_id("thread").get_by_text("Message 1", exact=True)).to_have_count(0)
+    first = ada.get_by_test_id("thread").get_by_text("Message 1", exact=True)
+    for _ in range(20):  # a page at a time, as the agent scrolls to the top
+        if first.count():
+            break
+        ada.get_by_test_id("thread").evaluate("thread => thread.scrollTo(0, 0)")
+        ada.wait_for_timeout(300)
+    expect(first).to_have_count(1)
+    expect(ada.get_by_test_id("thread-load-older")).to_be_hidden()  # nothing older
+    expect(thread).to_have_count(120)
+    seqs = [int(m.get_attribute("data-seq")) for m in thread.all()]
+    assert seqs == list(range(1, 121))
+
+
+def test_the_keyboard_works_the_inbox(team):
+    ada, _, visitor = team
+    visitor_says(visitor, "Keyboard people welcome?")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    expect(row(ada, ticket)).to_be_visible()
+    ada.locator("body").click()
+    ada.keyboard.press("?")
+    expect(ada.get_by_test_id("shortcuts-help")).to_be_visible()
+    ada.keyboard.press("Escape")
+    expect(ada.get_by_test_id("shortcuts-help")).to_be_hidden()
+    ada.keyboard.press("3")  # All
+    row(ada, ticket).focus()
+    ada.keyboard.press("Enter")
+    expect(ada.get_by_test_id("ticket-header")).to_contain_text(f"#{ticket}")
+    ada.locator("body").click()
+    ada.keyboard.press("a")
+    expect(row(ada, ticket).get_by_test_id("row-assignee")).to_contain_text("Ada")
+    ada.keyboard.press("c")
+    expect(ada.get_by_test_id("composer-input")).to_be_focused()
+
+
+HOSTILE_VISITOR = """
+from helpdesk.models import Ticket
+visitor = Ticket.objects.get(pk={ticket}).visitor
+visitor.metadata = {{**visitor.metadata, "page_url": "javascript:window.__pwned=1",
+    "referrer": "<img src=x onerror=window.__pwned=1>", "timezone": "<b>Mars</b>",
+    "user_agent": "<script>window.__pwned=1</script>"}}
+visitor.save()
+"""
+
+
+def test_what_a_visitors_browser_reported_stays_text_in_the_sidebar(app, team):
+    ada, _, visitor = team
+    visitor_says(visitor, "Look at my metadata")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    app.manage("shell", "-c", HOSTILE_VISITOR.format(ticket=ticket))
+    open_ticket(ada, ticket)
+    sidebar = ada.get_by_test_id("visitor-sidebar")
+    expect(sidebar.get_by_test_id("sidebar-page")).to_contain_text("javascript:window.__pwned=1")
+    expect(sidebar.get_by_test_id("sidebar-referrer")).to_contain_text("<img src=x")
+    assert sidebar.locator("a[href^='javascript']").count() == 0
+    assert ada.locator("img[src=x]").count() == 0
+    assert ada.evaluate("window.__pwned") is None
