@@ -23,6 +23,15 @@ def team(app, host_site, new_context):
     return ada, grace, visitor
 
 
+def new_chat(visitor, body: str, *agents) -> int:
+    """The visitor opens a chat with ``body``; each of ``agents`` opens it too."""
+    visitor_says(visitor, body)
+    ticket = visitor.evaluate("Parley.state().ticket")
+    for agent in agents:
+        open_ticket(agent, ticket)
+    return ticket
+
+
 def row(dashboard, ticket: int):
     return dashboard.locator(f"[data-testid=inbox-row][data-ticket-id='{ticket}']")
 
@@ -35,8 +44,7 @@ def count(dashboard, view: str) -> int:
 def test_the_inbox_updates_live_with_unread_counts(team, screenshot):
     ada, grace, visitor = team
     unassigned_before = count(grace, "unassigned")
-    visitor_says(visitor, "Is anyone there? My card was charged twice.")
-    ticket = visitor.evaluate("Parley.state().ticket")
+    ticket = new_chat(visitor, "Is anyone there? My card was charged twice.")
     for agent in (ada, grace):
         expect(row(agent, ticket)).to_be_visible()
         expect(row(agent, ticket)).to_contain_text("My card was charged twice")
@@ -49,9 +57,7 @@ def test_the_inbox_updates_live_with_unread_counts(team, screenshot):
 
 def test_an_assignment_is_seen_by_both_agents(team, screenshot):
     ada, grace, visitor = team
-    visitor_says(visitor, "I need help with an invoice")
-    ticket = visitor.evaluate("Parley.state().ticket")
-    open_ticket(ada, ticket)
+    ticket = new_chat(visitor, "I need help with an invoice", ada)
     mine_before = count(ada, "mine")
     ada.get_by_test_id("action-assign-me").click()
     expect(row(grace, ticket).get_by_test_id("row-assignee")).to_contain_text("Ada")
@@ -72,10 +78,7 @@ def test_an_assignment_is_seen_by_both_agents(team, screenshot):
 
 def test_typing_goes_both_ways_with_a_sneak_peek_and_a_collision_notice(team):
     ada, grace, visitor = team
-    visitor_says(visitor, "Quick question")
-    ticket = visitor.evaluate("Parley.state().ticket")
-    open_ticket(ada, ticket)
-    open_ticket(grace, ticket)
+    new_chat(visitor, "Quick question", ada, grace)
     expect(ada.get_by_test_id("collision-notice")).to_contain_text("Grace")
 
     visitor.get_by_test_id("parley-input").press_sequentially("Where is my ord", delay=20)
@@ -89,10 +92,7 @@ def test_typing_goes_both_ways_with_a_sneak_peek_and_a_collision_notice(team):
 
 def test_an_internal_note_reaches_agents_but_never_the_visitor(team):
     ada, grace, visitor = team
-    visitor_says(visitor, "Can I get a discount?")
-    ticket = visitor.evaluate("Parley.state().ticket")
-    open_ticket(ada, ticket)
-    open_ticket(grace, ticket)
+    new_chat(visitor, "Can I get a discount?", ada, grace)
     agent_says(ada, "Loyal customer: 10% is fine", internal=True)
     note = grace.locator("[data-testid=thread-message][data-internal=true]", has_text="10% is")
     expect(note).to_have_count(1)
@@ -103,9 +103,7 @@ def test_an_internal_note_reaches_agents_but_never_the_visitor(team):
 
 def test_a_status_change_is_reflected_for_everyone(team):
     ada, grace, visitor = team
-    visitor_says(visitor, "All sorted, thanks")
-    ticket = visitor.evaluate("Parley.state().ticket")
-    open_ticket(ada, ticket)
+    ticket = new_chat(visitor, "All sorted, thanks", ada)
     ada.get_by_test_id("action-status").select_option("resolved")
     expect(row(grace, ticket)).to_have_count(0)  # out of the open views
     grace.get_by_test_id("view-resolved").click()
@@ -118,9 +116,7 @@ def test_a_status_change_is_reflected_for_everyone(team):
 
 def test_canned_responses_and_search(team):
     ada, _, visitor = team
-    visitor_says(visitor, "What are your opening hours for order 4711?")
-    ticket = visitor.evaluate("Parley.state().ticket")
-    open_ticket(ada, ticket)
+    ticket = new_chat(visitor, "What are your opening hours for order 4711?", ada)
     composer = ada.get_by_test_id("composer-input")
     composer.press_sequentially("/hou", delay=30)
     option = ada.locator("[data-testid=canned-option][data-shortcut=hours]")
@@ -136,9 +132,7 @@ def test_canned_responses_and_search(team):
 
 def test_the_visitor_sidebar_tells_who_is_there(team):
     ada, _, visitor = team
-    visitor_says(visitor, "Hi from the pricing page")
-    ticket = visitor.evaluate("Parley.state().ticket")
-    open_ticket(ada, ticket)
+    new_chat(visitor, "Hi from the pricing page", ada)
     sidebar = ada.get_by_test_id("visitor-sidebar")
     expect(sidebar.get_by_test_id("sidebar-online")).to_have_attribute("data-online", "true")
     expect(sidebar.get_by_test_id("sidebar-browser")).to_contain_text("Chrom")
@@ -158,9 +152,7 @@ start_conversation(visitor=Visitor.objects.create(name="Nora"), body="Nora's new
 
 def test_after_a_restart_the_dashboard_shows_everything_it_missed(app, team):
     ada, _, visitor = team
-    visitor_says(visitor, "Before the restart")
-    ticket = visitor.evaluate("Parley.state().ticket")
-    open_ticket(ada, ticket)
+    ticket = new_chat(visitor, "Before the restart", ada)
 
     app.stop("app")
     expect(ada.get_by_test_id("connection-status")).not_to_have_attribute("data-state", "connected")
@@ -207,8 +199,7 @@ def test_older_messages_load_as_the_agent_scrolls_back(app, new_context):
 
 def test_the_keyboard_works_the_inbox(team):
     ada, _, visitor = team
-    visitor_says(visitor, "Keyboard people welcome?")
-    ticket = visitor.evaluate("Parley.state().ticket")
+    ticket = new_chat(visitor, "Keyboard people welcome?")
     expect(row(ada, ticket)).to_be_visible()
     ada.locator("body").click()
     ada.keyboard.press("?")
@@ -238,8 +229,7 @@ visitor.save()
 
 def test_what_a_visitors_browser_reported_stays_text_in_the_sidebar(app, team):
     ada, _, visitor = team
-    visitor_says(visitor, "Look at my metadata")
-    ticket = visitor.evaluate("Parley.state().ticket")
+    ticket = new_chat(visitor, "Look at my metadata")
     app.manage("shell", "-c", HOSTILE_VISITOR.format(ticket=ticket))
     open_ticket(ada, ticket)
     sidebar = ada.get_by_test_id("visitor-sidebar")
