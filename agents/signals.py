@@ -1,7 +1,13 @@
-"""An agent's sockets end with their access: logging out closes that session's
-sockets, deactivating the account (or taking away the agent profile) closes all
-of theirs. The dashboard then finds itself at the login page."""
+"""What the agent side does when something happens elsewhere.
 
+An agent's sockets end with their access: logging out closes that session's
+sockets, deactivating the account (or taking away the agent profile) closes all
+of theirs. The dashboard then finds itself at the login page.
+
+A committed message schedules the offline notifications
+(agents/offline_notifications.py)."""
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_delete, post_save
@@ -9,8 +15,12 @@ from django.dispatch import receiver
 
 from chat import events
 from chat.consumers import CLOSE_UNAUTHENTICATED
+from chat.models import Message
+from chat.signals import message_posted
 
 from .models import AgentProfile
+from .presence import agents_online
+from .tasks import notify_team_of_waiting_visitor, notify_visitor_of_replies
 
 
 @receiver(user_logged_out)
@@ -29,3 +39,16 @@ def close_sockets_of_deactivated_users(sender, instance, **kwargs):
 @receiver(post_delete, sender=AgentProfile)
 def close_sockets_of_former_agents(sender, instance, **kwargs):
     events.close_sockets([events.agent_group(instance.user_id)], code=CLOSE_UNAUTHENTICATED)
+
+
+@receiver(message_posted)
+def schedule_offline_notifications(sender, message: Message, **kwargs):
+    if message.internal:
+        return
+    if message.sender_type == Message.SenderType.VISITOR:
+        delay = settings.PARLEY["UNANSWERED_DELAY"] if agents_online() else 0
+        notify_team_of_waiting_visitor.apply_async((message.ticket_id,), countdown=delay)
+    elif message.sender_type == Message.SenderType.AGENT:
+        notify_visitor_of_replies.apply_async(
+            (message.ticket_id, message.seq), countdown=settings.PARLEY["VISITOR_EMAIL_DELAY"]
+        )

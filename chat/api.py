@@ -41,6 +41,7 @@ from .visitor_auth import (
     VisitorOriginAllowed,
     VisitorTokenAuthentication,
     check_origin,
+    ticket_from_reopen_token,
     visitor_from_token,
     visitor_token,
 )
@@ -129,7 +130,8 @@ class WidgetConfigView(APIView):
 class WidgetSessionView(APIView):
     """Start or refresh a visitor session. Send the old token to keep the identity;
     a missing, forged or expired one, or one from another widget, starts a new
-    visitor."""
+    visitor. ``reopen``, from the link in a reply email, brings back the visitor it
+    was sent to and answers ``open``: the ticket to show."""
 
     authentication_classes = []
     permission_classes = []
@@ -144,11 +146,14 @@ class WidgetSessionView(APIView):
         widget = embeddable_widget(request, fields["key"])
         metadata = {key: fields[key] for key in METADATA_FIELDS if fields.get(key)}
         metadata["user_agent"] = request.headers.get("User-Agent", "")[:500]
+        reopened = reopened_ticket(fields.get("reopen"), widget)
         with transaction.atomic():
             try:
                 visitor = visitor_from_token(fields.get("token"))
             except InvalidVisitorToken:
                 visitor = None
+            if reopened is not None:
+                visitor = reopened.visitor
             if visitor is None or visitor.widget_id != widget.pk:
                 visitor = Visitor.objects.create(widget=widget)
             if visitor.is_blocked:
@@ -171,8 +176,21 @@ class WidgetSessionView(APIView):
                     events.visitor_ticket_payload(ticket)
                     for ticket in selectors.visitor_tickets(visitor)
                 ],
+                "open": reopened.pk if reopened is not None else None,
             }
         )
+
+
+def reopened_ticket(token: str | None, widget: Widget) -> Ticket | None:
+    """The ticket a reopen link names, if it is good and for this widget. A bad one
+    is ignored, as a bad visitor token is: the page still gets a chat."""
+    if not token:
+        return None
+    try:
+        ticket = ticket_from_reopen_token(token)
+    except InvalidVisitorToken:
+        return None
+    return ticket if ticket.visitor.widget_id == widget.pk else None
 
 
 class WidgetTicketListView(VisitorAPIView):

@@ -74,6 +74,7 @@ class WidgetSessionInputSerializer(serializers.Serializer):
     referrer = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     locale = serializers.CharField(required=False, allow_blank=True, max_length=35)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    reopen = serializers.CharField(required=False, allow_blank=True, max_length=512)
 
 
 class MessageOutputSerializer(serializers.Serializer):

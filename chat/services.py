@@ -20,6 +20,7 @@ from helpdesk.services import ticket_open, visitor_touch
 from . import events, selectors
 from .attachments import check_upload, display_name
 from .models import Message
+from .signals import message_posted
 
 CLIENT_ID_MAX_LENGTH = 64
 
@@ -173,6 +174,7 @@ def post_message(
             events.message_new(message, prev_seq=prev_public_seq),
         )
     events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
+    transaction.on_commit(lambda: message_posted.send(sender=Message, message=message))
     return message
 
 

@@ -1,12 +1,12 @@
 """Background work of the conversation layer, run by the Celery worker."""
 
-from smtplib import SMTPException
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+
+from helpdesk.celery import EMAIL_RETRY
 
 from . import selectors
 from .models import Message, TranscriptRequest
@@ -25,12 +25,7 @@ def transcript_text(request: TranscriptRequest) -> str:
     return "\n".join(lines) + "\n"
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(**EMAIL_RETRY)
 def send_transcript(request_id: int) -> None:
     """Email a requested transcript once. The row lock and ``sent_at`` make a
     retried or duplicated task a no-op after the first success."""

@@ -10,9 +10,10 @@ from django.core import signing
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, permissions
 
-from helpdesk.models import Visitor, Widget
+from helpdesk.models import Ticket, Visitor, Widget
 
 TOKEN_SALT = "parley.visitor-token"  # noqa: S105 - a namespace, not a secret
+REOPEN_SALT = "parley.reopen-link"
 AUTH_SCHEME = "Visitor"
 
 
@@ -27,20 +28,43 @@ def visitor_token(visitor: Visitor) -> str:
 def visitor_from_token(token: object) -> Visitor:
     """The visitor a token names. Forged, expired or unknown tokens raise
     ``InvalidVisitorToken``; blocked visitors are returned and refused by callers."""
-    if not isinstance(token, str) or not token or len(token) > 512:
-        raise InvalidVisitorToken("missing or malformed token")
-    try:
-        data = signing.loads(
-            token, salt=TOKEN_SALT, max_age=settings.PARLEY["VISITOR_TOKEN_MAX_AGE"]
-        )
-    except signing.SignatureExpired as exc:
-        raise InvalidVisitorToken("token expired") from exc
-    except signing.BadSignature as exc:
-        raise InvalidVisitorToken("bad signature") from exc
+    data = _signed(token, salt=TOKEN_SALT, max_age=settings.PARLEY["VISITOR_TOKEN_MAX_AGE"])
     try:
         return Visitor.objects.select_related("widget").get(pk=data["v"])
     except (Visitor.DoesNotExist, KeyError, TypeError, ValueError) as exc:
         raise InvalidVisitorToken("unknown visitor") from exc
+
+
+def reopen_token(ticket: Ticket) -> str:
+    """For the link in an email to the visitor: it brings them back into ``ticket``
+    as themselves, in any browser, for REOPEN_LINK_MAX_AGE."""
+    return signing.dumps({"v": str(ticket.visitor_id), "t": ticket.pk}, salt=REOPEN_SALT)
+
+
+def ticket_from_reopen_token(token: object) -> Ticket:
+    """The ticket a reopen link names, with its visitor; anything else raises
+    ``InvalidVisitorToken``."""
+    data = _signed(token, salt=REOPEN_SALT, max_age=settings.PARLEY["REOPEN_LINK_MAX_AGE"])
+    try:
+        return Ticket.objects.select_related("visitor__widget").get(
+            pk=data["t"], visitor_id=data["v"]
+        )
+    except (Ticket.DoesNotExist, KeyError, TypeError, ValueError) as exc:
+        raise InvalidVisitorToken("unknown ticket") from exc
+
+
+def _signed(token: object, *, salt: str, max_age: int) -> dict:
+    if not isinstance(token, str) or not token or len(token) > 512:
+        raise InvalidVisitorToken("missing or malformed token")
+    try:
+        data = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise InvalidVisitorToken("token expired") from exc
+    except signing.BadSignature as exc:
+        raise InvalidVisitorToken("bad signature") from exc
+    if not isinstance(data, dict):
+        raise InvalidVisitorToken("malformed token")
+    return data
 
 
 class VisitorTokenAuthentication(authentication.BaseAuthentication):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Tag, Team, Visitor, Widget
+from .models import Notification, Tag, Team, Visitor, Widget
 
 
 @admin.register(Widget)
@@ -59,3 +59,18 @@ class TicketAdmin(admin.ModelAdmin):
         "first_response_at",
         "resolved_at",
     ]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What Parley emailed, and when: a record, not something to edit."""
+
+    list_display = ["purpose", "subject", "recipients", "sent_at"]
+    search_fields = ["purpose", "recipients", "subject"]
+    readonly_fields = ["purpose", "subject", "recipients", "created_at", "sent_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -223,3 +223,20 @@ class Ticket(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+
+class Notification(models.Model):
+    """An email Parley sent, keyed by its purpose ("waiting:12:<time>"). A task
+    retried or delivered twice finds its purpose already sent and sends nothing."""
+
+    purpose = models.CharField(max_length=200, unique=True)
+    recipients = models.TextField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.purpose

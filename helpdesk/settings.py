@@ -153,7 +153,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# The queues of installations sharing a Redis stay apart too.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:"}
 if not REDIS_URL:
     # kombu's filesystem transport: a real worker and beat with no server at all.
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"
@@ -168,6 +169,20 @@ if not REDIS_URL:
         "control_folder": str(CELERY_CONTROL_DIR),
     }
 CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged when it has finished, not when a worker takes it: a worker
+# that dies mid-task leaves it to be run again (tasks are idempotent for that), and
+# each worker holds one message beyond the one it runs.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Email waits on other servers; it gets its own queue, so slow SMTP never holds up
+# the rest. Workers listen on both (helpdesk.celery.QUEUES; docs/deploy.md).
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "chat.tasks.send_transcript": {"queue": "email"},
+    "agents.tasks.notify_team_of_waiting_visitor": {"queue": "email"},
+    "agents.tasks.notify_visitor_of_replies": {"queue": "email"},
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -279,6 +294,16 @@ PARLEY = {
     "REPLAY_LIMIT": 500,
     # Seconds an agent counts as present after their last heartbeat.
     "PRESENCE_TTL": 60,
+    # Seconds a visitor may wait for a first answer, while agents are online, before
+    # the assignee (or the team) is emailed. With nobody online they are at once.
+    "UNANSWERED_DELAY": int(os.environ.get("PARLEY_UNANSWERED_DELAY", "120")),
+    # Seconds an agent's reply may stay unseen by an offline visitor before it is
+    # emailed to them, with every other unseen reply and a link back into the chat.
+    "VISITOR_EMAIL_DELAY": int(os.environ.get("PARLEY_VISITOR_EMAIL_DELAY", "300")),
+    # How long the link in that email reopens the chat.
+    "REOPEN_LINK_MAX_AGE": 7 * 24 * 60 * 60,
+    # Where agents reach the dashboard, for links in their emails.
+    "SITE_URL": os.environ.get("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }
 
 LOGGING = {

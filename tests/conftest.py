@@ -17,11 +17,17 @@ from chat import events
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
 from helpdesk.asgi import application
+from helpdesk.celery import app as celery_app
 
 from .factories import AgentFactory, TicketFactory, VisitorFactory, WidgetFactory
 
 ON_CI = os.environ.get("CI") == "true"
 ORIGIN = b"http://127.0.0.1:8000"
+
+# Tasks run where they are queued: no test leaves work in a broker for the next
+# `make run`, and a task that fails fails its test. Real workers are in integration/.
+celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = True
 
 
 def skip_or_fail(reason: str) -> None:

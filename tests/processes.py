@@ -11,6 +11,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpdesk.celery import QUEUES
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -92,7 +94,7 @@ class Stack:
         log = self.tmp / f"celery-{name}.log"
         self.servers[name] = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo",
-             "--loglevel", "INFO", "--hostname", f"{name}@%h"],
+             "-Q", QUEUES, "--loglevel", "INFO", "--hostname", f"{name}@%h"],
             cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 

@@ -33,6 +33,10 @@
   const WS_URL = SERVER.replace(/^http/, "ws") + "/ws/widget/?lang=";
   // A token belongs to one widget.
   const STORAGE_KEY = "parley:v1:" + SERVER + ":" + KEY;
+  // The link in a reply email: #parley-reopen=<token>. It is a key to the chat, so it
+  // leaves the address bar at once.
+  const REOPEN = (location.hash.match(/parley-reopen=([\w:.-]+)/) || [])[1];
+  if (REOPEN) history.replaceState(history.state, "", location.href.replace(/#?&?parley-reopen=[^&]*/, ""));
 
   const HISTORY_PAGE = 100;
   const MAX_IN_FLIGHT = 4; // keeps an outbox flush well under the server's frame rate
@@ -349,6 +353,8 @@
       state.list = state.list.filter((t) => t.id !== state.ticket);
       switchTicket(open && open.id);
     }
+    // Back through a reply email's link: show that conversation.
+    if (data.open) switchTicket(data.open), (view = "chat");
     const current = summary(state.ticket);
     if (current) agentSeen = Math.max(agentSeen, current.agent_seen_seq || 0);
     sessionDone = true;
@@ -1965,6 +1971,11 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     if (!document.body) await new Promise((wake) => document.addEventListener("DOMContentLoaded", wake, { once: true }));
     agentsOnline = cfg.agents_online;
     mount();
+    if (REOPEN) {
+      live = true;
+      await session({ reopen: REOPEN }).catch(noop);
+      setOpen(true);
+    }
     connect();
     document.addEventListener("visibilitychange", () => {
       markRead();

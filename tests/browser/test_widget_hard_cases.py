@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import configure_widget, log_in_agent
-from .test_chat import open_ticket, open_widget, visitor_says
+from .test_chat import agent_says, open_ticket, open_widget, visitor_says
 from .test_widget_more import PNG
 
 pytestmark = pytest.mark.browser
@@ -92,3 +92,28 @@ def test_hostile_names_messages_and_file_names_stay_text(app, host, new_context,
     for page in (visitor, dashboard):
         assert page.evaluate("window.__pwned") is None
         assert page.locator("img[src=x], iframe, svg[onload]").count() == 0
+
+
+REOPEN_TOKEN = """
+from chat.visitor_auth import reopen_token
+from helpdesk.models import Ticket
+print(reopen_token(Ticket.objects.get(pk={ticket})))
+"""
+
+
+def test_the_link_in_a_reply_email_reopens_the_chat_in_another_browser(app, host_site, new_context):
+    dashboard = log_in_agent(new_context(), app, "ada")
+    visitor = open_widget(new_context(), host_site)
+    visitor_says(visitor, "I have to run, email me")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(dashboard, ticket)
+    agent_says(dashboard, "Your refund is on its way.")
+    token = app.manage("shell", "-c", REOPEN_TOKEN.format(ticket=ticket)).strip().splitlines()[-1]
+
+    phone = new_context().new_page()  # no storage: as if on another device
+    phone.goto(f"{host_site}#parley-reopen={token}")
+    expect(phone.get_by_test_id("parley-panel")).to_be_visible()
+    reply = phone.locator("[data-testid=parley-message][data-sender-type=agent]")
+    expect(reply).to_contain_text("Your refund is on its way.")
+    assert phone.evaluate("Parley.state().ticket") == ticket
+    assert "parley-reopen" not in phone.url

@@ -2,9 +2,12 @@
 PostgreSQL database and Redis, created for the test run and dropped after it."""
 
 import asyncio
+import contextlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,8 +23,10 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+@contextlib.contextmanager
+def services_stack(tmp: Path, **settings: str) -> Iterator[Stack]:
+    """Parley on a PostgreSQL database of its own and Redis, set up with the demo
+    data; ``settings`` go into the processes' environment."""
     if services_up(ADMIN_DATABASE_URL, REDIS_URL) != 0:
         skip_or_fail(
             "integration tests need PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL)"
@@ -30,13 +35,13 @@ def stack(tmp_path_factory):
     with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     database_url = ADMIN_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
-    tmp = tmp_path_factory.mktemp("stack")
     env = process_env(
         tmp,
         DATABASE_URL=database_url,
         REDIS_URL=REDIS_URL,
-        PARLEY_REDIS_PREFIX=name,  # presence and groups of earlier runs stay out
-        EMAIL_FILE_PATH=str(tmp / "mail"),
+        # Presence, groups and queued tasks of earlier runs stay out.
+        PARLEY_REDIS_PREFIX=name,
+        **settings,
     )
     stack = Stack(tmp=tmp, env=env)
     try:
@@ -46,6 +51,13 @@ def stack(tmp_path_factory):
         stack.stop_all()
         with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("stack")
+    with services_stack(tmp, EMAIL_FILE_PATH=str(tmp / "mail")) as stack:
+        yield stack
 
 
 class Socket:

@@ -7,8 +7,10 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from helpdesk.celery import QUEUES
+
 ASGI_APP = "helpdesk.asgi:application"
-CELERY_ARGS = ["--beat", "--loglevel", "INFO", "--concurrency", "2"]
+CELERY_ARGS = ["--beat", "--loglevel", "INFO", "--concurrency", "2", "-Q", QUEUES]
 
 
 class Command(BaseCommand):
