@@ -9,6 +9,8 @@ committed (agents/signals.py); each decides again when it runs, so a reply or a
 read receipt in the meantime cancels it.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.utils import translation
 
@@ -35,9 +37,9 @@ def team_for(ticket: Ticket) -> list[str]:
 
 def email_team_about_waiting_visitor(ticket_id: int) -> bool:
     """Once per wait: the visitor's messages no agent has read yet."""
-    ticket = Ticket.objects.select_related("visitor", "assignee").get(pk=ticket_id)
-    if ticket.waiting_since is None or ticket.status in ENDED:
-        return False  # answered, or over
+    ticket = Ticket.objects.select_related("visitor", "assignee").filter(pk=ticket_id).first()
+    if ticket is None or ticket.waiting_since is None or ticket.status in ENDED:
+        return False  # deleted, answered or over
     unread = list(
         Message.objects.filter(
             ticket=ticket,
@@ -65,7 +67,9 @@ def email_team_about_waiting_visitor(ticket_id: int) -> bool:
 def email_visitor_unseen_replies(ticket_id: int, seq: int) -> bool:
     """For the newest reply only (a burst of replies makes one email), if the
     visitor has an email, is not in the widget and has not read it."""
-    ticket = Ticket.objects.select_related("visitor").get(pk=ticket_id)
+    ticket = Ticket.objects.select_related("visitor__widget").filter(pk=ticket_id).first()
+    if ticket is None:
+        return False  # deleted meanwhile
     visitor = ticket.visitor
     unseen = list(
         Message.objects.filter(
@@ -96,9 +100,15 @@ def email_visitor_unseen_replies(ticket_id: int, seq: int) -> bool:
 
 def reopen_link(ticket: Ticket) -> str:
     """The page the visitor last chatted from, with a token the widget there turns
-    back into their chat. Empty when no web page is known."""
+    back into their chat. Empty when no such page is known. The page is what the
+    widget reported, so it must be on a site the widget may be used on: otherwise
+    anyone could have a support email link to a page of their choosing."""
     page = str(ticket.visitor.metadata.get("page_url", "")).split("#", 1)[0]
-    if not page.startswith(("https://", "http://")):
+    parts = urlsplit(page)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return ""
+    widget = ticket.visitor.widget
+    if widget is not None and not widget.allows_origin(f"{parts.scheme}://{parts.netloc}"):
         return ""
     return f"{page}#parley-reopen={reopen_token(ticket)}"
 

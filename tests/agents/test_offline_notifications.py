@@ -231,3 +231,21 @@ def test_an_expired_reopen_link_is_ignored(api, ticket_ann, settings):
     token = reopen_token(ticket_ann)
     settings.PARLEY = {**settings.PARLEY, "REOPEN_LINK_MAX_AGE": -1}
     assert session(api, reopen=token).data["open"] is None
+
+
+def test_the_link_only_leads_to_a_site_the_widget_may_be_on(ticket_ann, scheduled, agent_replies):
+    visitor = ticket_ann.visitor  # on "acme", which allows https://shop.example only
+    visitor.email = "ann@example.com"
+    visitor.metadata = {"page_url": "https://evil.example/login"}
+    visitor.save()
+    reply = agent_replies("Here you go")
+    offline_notifications.email_visitor_unseen_replies(ticket_ann.pk, reply.seq)
+    assert "evil.example" not in mail.outbox[0].body
+    assert "parley-reopen" not in mail.outbox[0].body
+
+
+def test_a_deleted_ticket_is_nothing_to_tell(ticket_ann, scheduled, visitor_writes):
+    message = visitor_writes("Hi")
+    Ticket.objects.filter(pk=ticket_ann.pk).delete()
+    assert offline_notifications.email_team_about_waiting_visitor(ticket_ann.pk) is False
+    assert offline_notifications.email_visitor_unseen_replies(ticket_ann.pk, message.seq) is False
