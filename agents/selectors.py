@@ -1,5 +1,7 @@
 """Reads for the agent side."""
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, F, Q, QuerySet
 from rest_framework.authtoken.models import Token
@@ -81,3 +83,15 @@ def inbox_counts(*, user: AbstractBaseUser) -> dict[str, int]:
 
 def visible_canned(user: AbstractBaseUser) -> QuerySet[CannedResponse]:
     return CannedResponse.objects.filter(Q(owner=None) | Q(owner=user))
+
+
+def idle_ticket_ids(quiet_since: datetime) -> list[int]:
+    """Open tickets nobody has written in since ``quiet_since`` and whose visitor
+    is not waiting for an answer: the ones auto-resolve may close."""
+    return list(
+        Ticket.objects.filter(
+            status__in=[Ticket.Status.OPEN, Ticket.Status.PENDING],
+            waiting_since__isnull=True,
+            last_message_at__lt=quiet_since,
+        ).values_list("pk", flat=True)
+    )

@@ -1,11 +1,20 @@
-"""Offline notifications, run by the Celery worker (agents/offline_notifications.py).
-Each may run twice (late acknowledgement, retries): sending is once per purpose."""
+"""Work of the agent side run by the Celery worker: offline notifications
+(agents/offline_notifications.py) and the periodic housekeeping (beat, see
+CELERY_BEAT_SCHEDULE). Each may run twice (late acknowledgement, retries): sending
+is once per purpose, and housekeeping checks again before it changes anything."""
+
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
+from chat.closing import resolve_if_idle
 from helpdesk.celery import EMAIL_RETRY
 
 from . import offline_notifications
+from .selectors import idle_ticket_ids
+from .services import broadcast_presence_if_changed
 
 
 @shared_task(**EMAIL_RETRY)
@@ -16,3 +25,24 @@ def notify_team_of_waiting_visitor(ticket_id: int) -> None:
 @shared_task(**EMAIL_RETRY)
 def notify_visitor_of_replies(ticket_id: int, seq: int) -> None:
     offline_notifications.email_visitor_unseen_replies(ticket_id, seq)
+
+
+@shared_task
+def resolve_idle_tickets() -> int:
+    """Resolve open tickets quiet for PARLEY_AUTO_RESOLVE_AFTER whose visitor is not
+    waiting for an answer; returns how many."""
+    after = settings.PARLEY["AUTO_RESOLVE_AFTER"]
+    if not after:
+        return 0
+    quiet_since = timezone.now() - timedelta(seconds=after)
+    return sum(
+        resolve_if_idle(ticket_id=ticket_id, quiet_since=quiet_since)
+        for ticket_id in idle_ticket_ids(quiet_since)
+    )
+
+
+@shared_task
+def sweep_presence() -> None:
+    """Tell everyone about presence that changed without a word: an agent whose
+    server process died is offline once their heartbeat expires."""
+    broadcast_presence_if_changed()

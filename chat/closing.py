@@ -1,6 +1,8 @@
 """How a conversation ends: the visitor ends it, rates it, and may ask for the
 transcript by email."""
 
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +20,7 @@ ENDED = {Ticket.Status.RESOLVED, Ticket.Status.CLOSED}
 # being used to send mail to strangers.
 TRANSCRIPTS_PER_TICKET = 3
 RATING_COMMENT_MAX_LENGTH = 1000
+AUTO_RESOLVED_LINE = "This chat was resolved after a quiet while."
 
 
 @transaction.atomic
@@ -28,14 +31,30 @@ def end_conversation(*, ticket: Ticket) -> Ticket:
     ticket = selectors.locked_ticket(ticket.pk)
     if ticket.status in ENDED:
         return ticket
+    return _resolve(ticket, f"{ticket.visitor.display_name} ended the chat.")
+
+
+@transaction.atomic
+def resolve_if_idle(*, ticket_id: int, quiet_since: datetime) -> bool:
+    """Resolve a ticket nobody has written in since ``quiet_since`` whose visitor
+    is not waiting for an answer (the agent had the last word). Checked again
+    under the lock, so a message since the sweep looked keeps it open."""
+    ticket = selectors.locked_ticket(ticket_id)
+    last = ticket.last_message_at or ticket.created_at
+    if ticket.status in ENDED or ticket.waiting_since is not None or last >= quiet_since:
+        return False
+    _resolve(ticket, AUTO_RESOLVED_LINE)
+    return True
+
+
+def _resolve(ticket: Ticket, line: str) -> Ticket:
+    """Resolve the locked ``ticket`` and say so in the thread, for everyone."""
     ticket.status = Ticket.Status.RESOLVED
     ticket.resolved_at = timezone.now()
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
     # Resolved first, so the inbox update post_message sends already says so.
-    message = post_message(
-        ticket=ticket, sender=Sender.system(), body=f"{ticket.visitor.display_name} ended the chat."
-    )
-    # The visitor's other tabs learn that the chat is over.
+    message = post_message(ticket=ticket, sender=Sender.system(), body=line)
+    # The visitor's tabs learn that the chat is over.
     events.broadcast_on_commit(
         [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(message.ticket)
     )

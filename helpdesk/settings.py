@@ -185,6 +185,11 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Exactly one beat runs these (docs/deploy.md); `make run` embeds it in its worker.
+CELERY_BEAT_SCHEDULE = {
+    "resolve-idle-tickets": {"task": "agents.tasks.resolve_idle_tickets", "schedule": 600},
+    "sweep-presence": {"task": "agents.tasks.sweep_presence", "schedule": 30},
+}
 
 # --- Email ------------------------------------------------------------------------
 if os.environ.get("EMAIL_HOST"):
@@ -302,6 +307,9 @@ PARLEY = {
     "VISITOR_EMAIL_DELAY": int(os.environ.get("PARLEY_VISITOR_EMAIL_DELAY", "300")),
     # How long the link in that email reopens the chat.
     "REOPEN_LINK_MAX_AGE": 7 * 24 * 60 * 60,
+    # Seconds a ticket may stay quiet (the agent having had the last word) before it
+    # is resolved; 0 turns auto-resolve off.
+    "AUTO_RESOLVE_AFTER": int(os.environ.get("PARLEY_AUTO_RESOLVE_AFTER", 24 * 60 * 60)),
     # Where agents reach the dashboard, for links in their emails.
     "SITE_URL": os.environ.get("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }
