@@ -1,6 +1,7 @@
 """The agent API, used by the dashboard (session + CSRF) and integrators (token)."""
 
 from django.db.models import Q
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.pagination import CursorPagination
@@ -17,6 +18,7 @@ from chat.serializers import (
     HistoryQuerySerializer,
     MessageInputSerializer,
 )
+from chat.transcripts import render_transcript
 from helpdesk.models import Team
 
 from .models import CannedResponse
@@ -29,9 +31,16 @@ from .serializers import (
     CannedResponseSerializer,
     TicketChangeSerializer,
     TicketListQuerySerializer,
+    TranscriptQuerySerializer,
 )
 from .ticket_actions import ticket_change
 from .visitor_info import visitor_details
+
+TRANSCRIPT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+TRANSCRIPT_FORMATS = {
+    "html": ("html", "text/html; charset=utf-8"),
+    "text": ("txt", "text/plain; charset=utf-8"),
+}
 
 
 class IsAgent(permissions.BasePermission):
@@ -137,6 +146,28 @@ class TicketAttachmentView(AgentAPIView):
             ticket=agent_ticket(ticket_id), sender=self.sender(), **fields
         )
         return message_created_response(message)
+
+
+class TicketTranscriptView(AgentAPIView):
+    # Admins download transcripts from Django admin without being agents.
+    permission_classes = [IsAgent | permissions.IsAdminUser]
+
+    @extend_schema(parameters=[TranscriptQuerySerializer], responses={200: str})
+    def get(self, request: Request, ticket_id: int) -> HttpResponse:
+        """The conversation as the visitor saw it (no internal notes; attachments
+        as links), as a file: ``?kind=html`` (default) or ``text``."""
+        kind = self.validated(TranscriptQuerySerializer, request.query_params)["kind"]
+        ticket = agent_ticket(ticket_id)
+        extension, content_type = TRANSCRIPT_FORMATS[kind]
+        response = HttpResponse(
+            render_transcript(ticket, kind=extension), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="parley-{ticket.pk}.{extension}"'
+        # What visitors wrote, on our origin: nothing in it may run.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+        )
+        return response
 
 
 class TicketVisitorView(AgentAPIView):

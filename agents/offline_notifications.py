@@ -12,13 +12,12 @@ read receipt in the meantime cancels it.
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils import translation
 
 from chat.closing import ENDED
 from chat.models import Message
 from chat.visitor_auth import reopen_token
 from helpdesk.models import Ticket
-from helpdesk.notifications import send_once
+from helpdesk.notifications import language_for, send_once
 from helpdesk.presence import VISITORS
 
 from .models import AgentProfile
@@ -94,7 +93,7 @@ def email_visitor_unseen_replies(ticket_id: int, seq: int) -> bool:
             "link": reopen_link(ticket),
             "site": ticket.visitor.widget.name if ticket.visitor.widget else "",
         },
-        language=visitor_language(visitor.metadata.get("locale", "")),
+        language=language_for(visitor.metadata.get("locale", "")),
     )
 
 
@@ -111,10 +110,3 @@ def reopen_link(ticket: Ticket) -> str:
     if widget is not None and not widget.allows_origin(f"{parts.scheme}://{parts.netloc}"):
         return ""
     return f"{page}#parley-reopen={reopen_token(ticket)}"
-
-
-def visitor_language(locale: str) -> str:
-    try:
-        return translation.get_supported_language_variant(locale.replace("_", "-"))
-    except LookupError:
-        return settings.LANGUAGE_CODE

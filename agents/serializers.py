@@ -73,3 +73,7 @@ class CannedResponseSerializer(serializers.ModelSerializer):
 
 class CannedQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class TranscriptQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["html", "text"], default="html")

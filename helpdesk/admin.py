@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from .models import Notification, Tag, Team, Visitor, Widget
+from .models import Notification, Tag, Team, Ticket, Visitor, Widget
 
 
 @admin.register(Widget)
@@ -58,7 +60,15 @@ class TicketAdmin(admin.ModelAdmin):
         "last_message_at",
         "first_response_at",
         "resolved_at",
+        "transcript",
     ]
+
+    @admin.display(description="Transcript")
+    def transcript(self, ticket: Ticket) -> str:
+        if not ticket.pk:
+            return "-"
+        url = reverse("agent-ticket-transcript", args=[ticket.pk])
+        return format_html('<a href="{}">HTML</a> · <a href="{}?kind=text">text</a>', url, url)
 
 
 @admin.register(Notification)

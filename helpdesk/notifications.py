@@ -46,3 +46,11 @@ def send_once(
         record.sent_at = timezone.now()
         record.save(update_fields=["recipients", "subject", "sent_at"])
     return True
+
+
+def language_for(locale: str) -> str:
+    """Parley's language closest to a browser's ``locale`` ("de-AT" -> "de")."""
+    try:
+        return translation.get_supported_language_variant(locale.replace("_", "-"))
+    except LookupError:
+        return settings.LANGUAGE_CODE

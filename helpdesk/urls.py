@@ -34,6 +34,11 @@ agent_patterns = [
     path("tickets/<int:ticket_id>/messages/", agent_api.TicketMessagesView.as_view()),
     path("tickets/<int:ticket_id>/attachments/", agent_api.TicketAttachmentView.as_view()),
     path("tickets/<int:ticket_id>/visitor/", agent_api.TicketVisitorView.as_view()),
+    path(
+        "tickets/<int:ticket_id>/transcript/",
+        agent_api.TicketTranscriptView.as_view(),
+        name="agent-ticket-transcript",
+    ),
     path("canned/", agent_api.CannedResponseListView.as_view()),
     path("canned/<int:canned_id>/", agent_api.CannedResponseDetailView.as_view()),
     path("teams/", agent_api.TeamListView.as_view()),

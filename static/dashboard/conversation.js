@@ -15,6 +15,7 @@ export class HeaderView {
     this.subject = root.querySelector("#ticket-subject");
     this.status = root.querySelector("#ticket-status");
     this.id = root.querySelector("#ticket-id");
+    this.transcript = root.querySelector("#ticket-transcript");
   }
 
   render(ticket) {
@@ -27,6 +28,7 @@ export class HeaderView {
     setAttr(this.root, "data-ticket-id", ticket.id);
     setAttr(this.root, "data-status", ticket.status);
     setText(this.id, `#${ticket.id}`);
+    setAttr(this.transcript, "href", `/api/agent/tickets/${encodeURIComponent(ticket.id)}/transcript/`);
   }
 }
 

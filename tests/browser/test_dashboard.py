@@ -1,6 +1,8 @@
 """Two agents (Ada and Grace) and one visitor in three browsers, working the same
 inbox: what one does, the others see without reloading."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -99,6 +101,11 @@ def test_an_internal_note_reaches_agents_but_never_the_visitor(team):
     agent_says(ada, "Let me see what I can do.")
     expect(visitor.locator("[data-testid=parley-message][data-sender-type=agent]")).to_have_count(1)
     assert "10% is fine" not in visitor.get_by_test_id("parley-messages").inner_text()
+    # The transcript an agent downloads is what the visitor saw.
+    with ada.expect_download() as download:
+        ada.get_by_test_id("ticket-transcript").click()
+    transcript = Path(download.value.path()).read_text()
+    assert "Let me see what I can do." in transcript and "10% is fine" not in transcript
 
 
 def test_a_status_change_is_reflected_for_everyone(team):
