@@ -13,7 +13,11 @@ from .transcripts import TEMPLATE, transcript_context
 @shared_task(**EMAIL_RETRY)
 def send_transcript(request_id: int) -> None:
     """Email a requested transcript once (helpdesk.notifications: once per request)."""
-    request = TranscriptRequest.objects.select_related("ticket__visitor").get(pk=request_id)
+    request = (
+        TranscriptRequest.objects.select_related("ticket__visitor").filter(pk=request_id).first()
+    )
+    if request is None:
+        return  # its ticket was deleted meanwhile
     ticket = request.ticket
     send_once(
         f"transcript:{request.pk}",

@@ -96,3 +96,10 @@ def test_the_admin_ticket_page_links_the_transcript(conversation, client):
     client.force_login(admin)
     page = client.get(f"/admin/helpdesk/ticket/{conversation.pk}/change/").content.decode()
     assert f"/api/agent/tickets/{conversation.pk}/transcript/?kind=text" in page
+
+
+def test_a_request_whose_ticket_was_deleted_sends_nothing(conversation, mailoutbox):
+    request = TranscriptRequest.objects.create(ticket=conversation, email="ann@example.com")
+    conversation.delete()
+    tasks.send_transcript(request.pk)
+    assert mailoutbox == []
