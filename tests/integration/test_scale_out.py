@@ -143,8 +143,13 @@ async def test_an_agent_is_offline_as_soon_as_their_last_tab_closes(servers):
 
     await tab_a.close()
     await visitor.send({"type": "ping"})
-    assert (await visitor.receive())["type"] == "pong"  # no news: Grace is still here
+    before_pong = []
+    while (frame := await visitor.receive())["type"] != "pong":
+        before_pong.append(frame)
+    assert {"type": "presence", "agents_online": False} not in before_pong  # Grace is here
     await tab_b.close()
-    update = await visitor.receive(timeout=10)  # PRESENCE_TTL is 60 s
-    assert update == {"type": "presence", "agents_online": False}
+    # Well within PRESENCE_TTL (60 s). Earlier tests' agents leaving may still be
+    # telling of presence, so frames before this one don't count.
+    while (await visitor.receive(timeout=10)) != {"type": "presence", "agents_online": False}:
+        pass
     await visitor.close()
