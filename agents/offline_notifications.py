@@ -12,6 +12,7 @@ read receipt in the meantime cancels it.
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from chat.closing import ENDED
 from chat.models import Message
@@ -21,6 +22,13 @@ from helpdesk.notifications import language_for, send_once
 from helpdesk.presence import VISITORS
 
 from .models import AgentProfile
+
+
+def public_messages(ticket: Ticket, sender_type: str, *, after: int) -> QuerySet[Message]:
+    """What ``sender_type`` said to the other side after seq ``after``, in order."""
+    return Message.objects.filter(
+        ticket=ticket, internal=False, sender_type=sender_type, seq__gt=after
+    ).order_by("seq")
 
 
 def team_for(ticket: Ticket) -> list[str]:
@@ -39,15 +47,8 @@ def email_team_about_waiting_visitor(ticket_id: int) -> bool:
     ticket = Ticket.objects.select_related("visitor", "assignee").filter(pk=ticket_id).first()
     if ticket is None or ticket.waiting_since is None or ticket.status in ENDED:
         return False  # deleted, answered or over
-    unread = list(
-        Message.objects.filter(
-            ticket=ticket,
-            internal=False,
-            sender_type=Message.SenderType.VISITOR,
-            created_at__gte=ticket.waiting_since,
-            seq__gt=ticket.agent_seen_seq,
-        ).order_by("seq")
-    )
+    waiting = public_messages(ticket, Message.SenderType.VISITOR, after=ticket.agent_seen_seq)
+    unread = list(waiting.filter(created_at__gte=ticket.waiting_since))
     if not unread:
         return False
     return send_once(
@@ -70,14 +71,7 @@ def email_visitor_unseen_replies(ticket_id: int, seq: int) -> bool:
     if ticket is None:
         return False  # deleted meanwhile
     visitor = ticket.visitor
-    unseen = list(
-        Message.objects.filter(
-            ticket=ticket,
-            internal=False,
-            sender_type=Message.SenderType.AGENT,
-            seq__gt=ticket.visitor_seen_seq,
-        ).order_by("seq")
-    )
+    unseen = list(public_messages(ticket, Message.SenderType.AGENT, after=ticket.visitor_seen_seq))
     if not visitor.email or not unseen or unseen[-1].seq != seq:
         return False
     if VISITORS.is_online(visitor.pk):

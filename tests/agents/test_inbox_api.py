@@ -337,6 +337,12 @@ def test_a_snippet_is_the_text_around_the_word(bob_api, searchable):
     assert len(snippet) < len(searchable["parcel"].messages.get().body)
 
 
+def test_an_overlong_query_is_refused(bob_api, searchable):
+    response = bob_api.get("/api/agent/tickets/", {"q": "x" * 201})
+    assert response.status_code == 400
+    assert "q" in response.data["fields"]
+
+
 def test_html_in_a_query_is_only_text(bob_api, searchable):
     response = bob_api.get("/api/agent/tickets/", {"q": "<script>alert(1)</script>"})
     assert response.status_code == 200
@@ -957,6 +963,13 @@ def test_a_duplicate_shortcut_or_an_empty_body_is_refused(bob_api, canned):
     )
     assert response.status_code == 400
     assert "body" in response.data["fields"]
+
+    for shortcut in ("<script>", "two words", "x" * 41, ""):
+        response = bob_api.post(
+            "/api/agent/canned/", {"shortcut": shortcut, "body": "Hi"}, format="json"
+        )
+        assert response.status_code == 400, shortcut
+        assert "shortcut" in response.data["fields"]
     assert CannedResponse.objects.count() == count
 
 

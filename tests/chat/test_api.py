@@ -95,7 +95,18 @@ def test_history_after_a_seq_excludes_internal_notes(api, ticket_ann, agent_bob)
     assert [(m["seq"], m["body"]) for m in response.data["messages"]] == [(3, "three")]
 
 
-@pytest.mark.parametrize("query", ["after=-1", "after=abc", "limit=0", "limit=100000"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=-1",
+        "after=abc",
+        "limit=0",
+        "limit=100000",
+        "before=0",
+        "before=x",
+        "after=1&before=5",
+    ],
+)
 def test_bad_history_queries_are_refused(api, ticket_ann, query):
     response = as_visitor(api, ticket_ann.visitor).get(
         f"/api/widget/tickets/{ticket_ann.pk}/messages/?{query}"
