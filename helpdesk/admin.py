@@ -1,20 +1,22 @@
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from .models import Notification, Tag, Team, Ticket, Visitor, Widget
+from .business_hours import is_open
+from .models import Notification, OpeningHours, Tag, Team, Ticket, Visitor, Widget
 
 
 @admin.register(Widget)
 class WidgetAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "prechat", "offline_form", "position", "created_at"]
-    list_filter = ["prechat", "offline_form", "position"]
+    list_display = ["name", "key", "team", "prechat", "offline_form", "position", "created_at"]
+    list_filter = ["team", "prechat", "offline_form", "position"]
     search_fields = ["name", "key", "allowed_origins"]
     readonly_fields = ["created_at"]
     fieldsets = [
         (None, {"fields": ["name", "key", "allowed_origins"]}),
         ("Look", {"fields": ["greeting", "accent_color", "position"]}),
-        ("Flow", {"fields": ["prechat", "offline_form"]}),
+        ("Flow", {"fields": ["team", "prechat", "offline_form"]}),
         ("Privacy", {"fields": ["typing_preview"]}),
         (None, {"fields": ["created_at"]}),
     ]
@@ -32,9 +34,39 @@ class VisitorAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "created_at", "last_seen_at"]
 
 
+class OpeningHoursInline(admin.TabularInline):
+    """A team's spans. Overlapping spans are allowed (the team is open in either),
+    and equal times mean 24 hours, so every row the form accepts means something."""
+
+    model = OpeningHours
+    extra = 0
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "timezone", "open_now"]
     search_fields = ["name"]
+    inlines = [OpeningHoursInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": ["name", "timezone"],
+                "description": "No opening hours: the team is always open. Outside its "
+                "hours the team is offline: the widgets routed to it show the offline "
+                "form and no chats are assigned to its agents. Hours are wall-clock "
+                "times in the team's time zone; a span may run past midnight "
+                "(22:00-06:00), and a day may have several.",
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("opening_hours")
+
+    @admin.display(description="Open now", boolean=True)
+    def open_now(self, team: Team) -> bool:
+        return is_open(team, timezone.now())
 
 
 @admin.register(Tag)

@@ -4,6 +4,7 @@ what they ask about (Ticket)."""
 import secrets
 import uuid
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,6 +42,21 @@ def validate_origins(value: str) -> None:
                 ) from None
 
 
+def default_timezone() -> str:
+    return settings.TIME_ZONE
+
+
+def validate_timezone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValidationError(
+            "%(value)s is not a time zone name like Europe/Berlin or America/New_York.",
+            code="invalid_timezone",
+            params={"value": value[:100]},
+        ) from None
+
+
 class Widget(models.Model):
     """One installation of the chat widget: how it looks, what it asks, and which
     sites may embed it. The embed tag names it by ``key``, which is public."""
@@ -66,6 +82,18 @@ class Widget(models.Model):
     prechat = models.CharField(max_length=8, choices=Prechat.choices, default=Prechat.OFF)
     offline_form = models.BooleanField(
         default=True, help_text="When no agent is online, ask for an email and a message."
+    )
+    team = models.ForeignKey(
+        "Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="widgets",
+        help_text=(
+            "Chats from this widget go to this team: only its agents are assigned them, "
+            "and its business hours decide when the widget is open. "
+            "Empty: any agent, always open."
+        ),
     )
     allowed_origins = models.TextField(
         blank=True,
@@ -131,13 +159,60 @@ class Visitor(models.Model):
 
 
 class Team(models.Model):
+    """A group of agents. Its opening hours (none: always open) are read in its
+    time zone; ``helpdesk.business_hours`` answers whether it is open."""
+
     name = models.CharField(max_length=80, unique=True)
+    timezone = models.CharField(
+        max_length=64,
+        default=default_timezone,
+        validators=[validate_timezone],
+        help_text="A time zone name such as Europe/Berlin or America/New_York. "
+        "The opening hours are wall-clock times in this zone.",
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class OpeningHours(models.Model):
+    """One span of time, on one day of the week, when a team is open. A day may
+    have several spans; where spans overlap the team is simply open."""
+
+    class Weekday(models.IntegerChoices):
+        # datetime.weekday() numbering, so a local time's weekday compares directly.
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.IntegerField(choices=Weekday.choices)
+    opens = models.TimeField(help_text="Open from this time on (inclusive).")
+    closes = models.TimeField(
+        help_text="Closed from this time on. Earlier than opens: the span runs past "
+        "midnight into the next day (22:00-06:00). Equal to opens: open 24 hours "
+        "(00:00-00:00 is the whole day)."
+    )
+
+    class Meta:
+        ordering = ["team", "weekday", "opens"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(weekday__range=(0, 6)), name="opening_hours_weekday_0_to_6"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
 
 class Tag(models.Model):
