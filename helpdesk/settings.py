@@ -153,8 +153,15 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-# The queues of installations sharing a Redis stay apart too.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_PREFIX}:"}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # The queues of installations sharing a Redis stay apart too.
+    "global_keyprefix": f"{REDIS_PREFIX}:",
+    # A task taken but not acknowledged this long ago is given out again: that is
+    # how the task of a worker that died runs again. It must be longer than any
+    # task runs or waits for its countdown (PARLEY_UNANSWERED_DELAY,
+    # PARLEY_VISITOR_EMAIL_DELAY), or such a task runs twice (docs/deploy.md).
+    "visibility_timeout": int(os.environ.get("PARLEY_CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
 if not REDIS_URL:
     # kombu's filesystem transport: a real worker and beat with no server at all.
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"

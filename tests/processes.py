@@ -109,6 +109,13 @@ class Stack:
             process.kill()
             process.wait(timeout=15)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL, as the OOM killer would: no cleanup and no goodbye; the kernel
+        closes its connections to the broker, the database and the SMTP server."""
+        process = self.servers.pop(name)
+        process.kill()
+        process.wait(timeout=15)
+
     def http(self, name: str, path: str = "") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
 
