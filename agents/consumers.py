@@ -19,7 +19,7 @@ from helpdesk.presence import AGENTS
 from . import presence, viewers
 from .models import AgentProfile
 from .selectors import agent_profile, agent_ticket, open_tickets_by_wait, user_for_api_token
-from .services import agent_set_status, broadcast_presence
+from .services import agent_came_online, agent_set_status, broadcast_presence
 
 # The whole open inbox, so the dashboard counts and sorts its views itself.
 INBOX_WELCOME_LIMIT = 500
@@ -59,7 +59,7 @@ class AgentConsumer(ProtocolConsumer):
             await self.join(events.session_group(session.session_key))
         await self.send_json(await database_sync_to_async(self.welcome)())
         if await database_sync_to_async(AGENTS.connect)(profile.user_id):
-            await database_sync_to_async(broadcast_presence)()
+            await database_sync_to_async(agent_came_online)()
 
     def welcome(self) -> dict:
         tickets = open_tickets_by_wait()[:INBOX_WELCOME_LIMIT]

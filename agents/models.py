@@ -22,8 +22,13 @@ class AgentProfile(models.Model):
     )
     # What the agent chose; whether they are connected is presence, kept in the cache.
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ONLINE)
-    max_concurrent_chats = models.PositiveSmallIntegerField(default=5)
+    max_concurrent_chats = models.PositiveSmallIntegerField(
+        default=5, help_text="Routing gives no new chat to an agent with this many open."
+    )
     teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    # When routing last gave them a chat: of agents equally busy, the one who has
+    # waited longest goes next, so they take turns.
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["display_name"]

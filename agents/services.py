@@ -6,6 +6,7 @@ from chat import events
 
 from .models import AgentProfile
 from .presence import agents_online, agents_with_presence
+from .routing import route_queue
 
 # What everyone was last told about presence, so the sweep speaks only of changes.
 LAST_TOLD_KEY = "presence:last-told"
@@ -15,7 +16,15 @@ def agent_set_status(*, profile: AgentProfile, status: str) -> AgentProfile:
     profile.status = AgentProfile.Status(status)
     profile.save(update_fields=["status"])
     broadcast_presence()
+    if profile.status == AgentProfile.Status.ONLINE:
+        route_queue()
     return profile
+
+
+def agent_came_online() -> None:
+    """An agent's first connection: everyone hears, and the queue may move."""
+    broadcast_presence()
+    route_queue()
 
 
 def broadcast_presence() -> None:

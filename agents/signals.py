@@ -5,7 +5,7 @@ sockets, deactivating the account (or taking away the agent profile) closes all
 of theirs. The dashboard then finds itself at the login page.
 
 A committed message schedules the offline notifications
-(agents/offline_notifications.py)."""
+(agents/offline_notifications.py); a new chat's first one runs routing."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,10 +16,11 @@ from django.dispatch import receiver
 from chat import events
 from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
-from chat.signals import message_posted
+from chat.signals import message_posted, ticket_ended
 
 from .models import AgentProfile
 from .presence import agents_online
+from .routing import route_queue
 from .tasks import notify_team_of_waiting_visitor, notify_visitor_of_replies
 
 
@@ -39,6 +40,17 @@ def close_sockets_of_deactivated_users(sender, instance, **kwargs):
 @receiver(post_delete, sender=AgentProfile)
 def close_sockets_of_former_agents(sender, instance, **kwargs):
     events.close_sockets([events.agent_group(instance.user_id)], code=CLOSE_UNAUTHENTICATED)
+
+
+@receiver(message_posted)
+def route_new_chats(sender, message: Message, **kwargs):
+    if message.seq == 1:
+        route_queue()
+
+
+@receiver(ticket_ended)
+def route_after_chats_end(sender, ticket, **kwargs):
+    route_queue()
 
 
 @receiver(message_posted)

@@ -14,6 +14,7 @@ from chat.services import Sender, post_message
 from helpdesk.models import Tag, Team, Ticket
 
 from .models import AgentProfile
+from .routing import route_queue
 
 TAG_MAX_LENGTH = 50
 
@@ -81,6 +82,8 @@ def ticket_change(*, ticket_id: int, by: AgentProfile, note: str = "", **changes
         events.broadcast_on_commit(
             [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(ticket)
         )
+    if transfer or status_changed:  # an agent may have room now, or the queue moved
+        transaction.on_commit(route_queue, robust=True)
     return selectors.with_inbox_relations(Ticket.objects.all()).get(pk=ticket.pk)
 
 

@@ -13,6 +13,7 @@ from helpdesk.models import Ticket
 from . import events, selectors
 from .models import TranscriptRequest
 from .services import Sender, post_message
+from .signals import ticket_ended
 from .tasks import send_transcript
 
 ENDED = {Ticket.Status.RESOLVED, Ticket.Status.CLOSED}
@@ -57,6 +58,9 @@ def _resolve(ticket: Ticket, line: str) -> Ticket:
     # The visitor's tabs learn that the chat is over.
     events.broadcast_on_commit(
         [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(message.ticket)
+    )
+    transaction.on_commit(
+        lambda: ticket_ended.send(sender=Ticket, ticket=message.ticket), robust=True
     )
     return message.ticket
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
+from helpdesk import queue
 from helpdesk.models import Ticket, Widget
 
 from . import attachments
@@ -124,8 +125,10 @@ def ticket_payload(ticket: Ticket) -> dict:
     }
 
 
-def visitor_ticket_payload(ticket: Ticket) -> dict:
-    """The part of a ticket a visitor may see about their own conversation."""
+def visitor_ticket_payload(ticket: Ticket, *, places: dict[int, int] | None = None) -> dict:
+    """The part of a ticket a visitor may see about their own conversation.
+    ``places`` (ticket id -> place in the queue, from ``queue.positions``) spares a
+    query per ticket where the caller has them."""
     return {
         "id": ticket.pk,
         "subject": ticket.subject,
@@ -135,6 +138,8 @@ def visitor_ticket_payload(ticket: Ticket) -> dict:
         # The visitor's own rating, so another device doesn't ask again.
         "rating": ticket.rating,
         "created_at": ticket.created_at.isoformat(),
+        # 1 for the next chat to be picked up; null once an agent has it.
+        "queue_position": places.get(ticket.pk) if places is not None else queue.position(ticket),
     }
 
 
@@ -205,9 +210,9 @@ def ticket_updated(ticket: Ticket) -> dict:
     return {"type": "ticket.updated", "ticket": ticket_payload(ticket)}
 
 
-def visitor_ticket_updated(ticket: Ticket) -> dict:
+def visitor_ticket_updated(ticket: Ticket, *, places: dict[int, int] | None = None) -> dict:
     """The same frame type for a visitor's tabs, with only what a visitor may see."""
-    return {"type": "ticket.updated", "ticket": visitor_ticket_payload(ticket)}
+    return {"type": "ticket.updated", "ticket": visitor_ticket_payload(ticket, places=places)}
 
 
 def typing(

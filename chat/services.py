@@ -174,7 +174,9 @@ def post_message(
             events.message_new(message, prev_seq=prev_public_seq),
         )
     events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
-    transaction.on_commit(lambda: message_posted.send(sender=Message, message=message))
+    # Robust: what listens (routing, scheduling emails) can fail without failing a
+    # message that is already stored; the beat jobs catch up with what it missed.
+    transaction.on_commit(lambda: message_posted.send(sender=Message, message=message), robust=True)
     return message
 
 

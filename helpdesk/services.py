@@ -6,8 +6,15 @@ from .models import Ticket, Visitor
 
 
 def ticket_open(*, visitor: Visitor, channel: str, subject: str = "") -> Ticket:
-    """Create a ticket. Its messages are added with ``chat.services.post_message``."""
-    return Ticket.objects.create(visitor=visitor, channel=channel, subject=subject.strip()[:200])
+    """Create a ticket, for the team of the widget the visitor came through. Its
+    messages are added with ``chat.services.post_message``."""
+    widget = visitor.widget
+    return Ticket.objects.create(
+        visitor=visitor,
+        channel=channel,
+        subject=subject.strip()[:200],
+        team_id=widget.team_id if widget else None,
+    )
 
 
 def visitor_touch(*, visitor: Visitor, metadata: dict | None = None, **fields: str) -> Visitor:

@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 from chat.models import Message
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
+from helpdesk.models import Ticket
 
 from ..conftest import (
     ORIGIN,
@@ -85,6 +86,8 @@ async def test_a_foreign_origin_cannot_open_the_agent_socket(agent_bob):
 
 
 async def test_subscribe_replays_history_with_notes_then_streams_live(agent_bob, ticket_ann):
+    # Answered before: not in the queue, so Bob coming online doesn't take it.
+    await database_sync_to_async(Ticket.objects.filter(pk=ticket_ann.pk).update)(status="open")
     await visitor_says(ticket_ann, "one")
     await internal_note(ticket_ann, agent_bob, "a note")
     socket, _ = await agent_socket(agent_bob)

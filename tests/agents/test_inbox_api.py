@@ -35,6 +35,7 @@ VISITOR_TICKET_FIELDS = {
     "agent_seen_seq",
     "rating",
     "created_at",
+    "queue_position",
 }
 
 

@@ -51,9 +51,11 @@ def test_repeated_client_id_returns_the_stored_message(
     assert again.pk == first.pk
     assert again.body == "hello"
     assert Message.objects.filter(ticket=ticket_ann).count() == 1
+    # To the ticket's watchers and Ann, the inbox, then Ann's place in the queue.
     assert [event["type"] for _, event in broadcasts] == [
         "message.new",
         "message.new",
+        "ticket.updated",
         "ticket.updated",
     ]
 
@@ -119,9 +121,13 @@ def test_internal_notes_are_broadcast_to_agents_only(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         agent_says(ticket_ann, agent_bob, "careful with this one", internal=True)
-    groups_by_type = {event["type"]: groups for groups, event in broadcasts}
-    assert groups_by_type["message.new"] == [events.ticket_group(ticket_ann.pk)]
-    assert groups_by_type["ticket.updated"] == [events.AGENTS_GROUP]
+    sent = [(event["type"], groups) for groups, event in broadcasts]
+    assert ("message.new", [events.ticket_group(ticket_ann.pk)]) in sent
+    assert ("ticket.updated", [events.AGENTS_GROUP]) in sent
+    # Ann hears of her place in the queue, never of the note.
+    assert [
+        kind for kind, groups in sent if groups == [events.visitor_group(ticket_ann.visitor_id)]
+    ] == ["ticket.updated"]
 
 
 def test_public_messages_reach_the_visitor_and_the_ticket_watchers(
@@ -246,7 +252,8 @@ def test_a_resume_reads_each_ticket_once(visitor_ann, django_assert_num_queries)
     for ticket in tickets:
         visitor_says(ticket, "hi")
     resume = {ticket.pk: 0 for ticket in tickets}
-    # touch the visitor, list their tickets, then one history read per ticket
-    with django_assert_num_queries(2 + len(tickets)):
+    # touch the visitor, list their tickets, then per ticket its place in the queue
+    # (none has an agent yet) and one history read
+    with django_assert_num_queries(2 + 2 * len(tickets)):
         frames = visitor_opening(visitor_ann, resume, agents_online=False)
     assert [frame["type"] for frame in frames] == ["welcome"] + ["message.new"] * 3
