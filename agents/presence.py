@@ -1,9 +1,16 @@
 """Which agents are around: their chosen status (online or away) in the database,
 their connections in the cache (``helpdesk.presence``). An agent is available
-when they are connected and their chosen status is online."""
+when they are connected and their chosen status is online.
+
+A visitor sees agents online when one is available for their widget: for a widget
+with a team, an agent of that team while the team is open (business hours);
+for one without, any agent."""
 
 from django.urls import reverse
+from django.utils import timezone
 
+from helpdesk.business_hours import closed_team_ids
+from helpdesk.models import Widget
 from helpdesk.presence import AGENTS
 
 from .models import AgentProfile
@@ -27,11 +34,34 @@ def agents_with_presence() -> list[dict]:
     ]
 
 
-def agents_online() -> bool:
-    """Whether a visitor can expect a live answer now."""
-    user_ids = list(
+def available_teams() -> tuple[bool, set[int]]:
+    """Whether any agent is available, and the open teams with one available."""
+    profiles = list(
         AgentProfile.objects.filter(
             user__is_active=True, status=AgentProfile.Status.ONLINE
-        ).values_list("user_id", flat=True)
+        ).values_list("user_id", "teams")
     )
-    return bool(AGENTS.online_ids(user_ids))
+    connected = AGENTS.online_ids(list({user_id for user_id, _ in profiles}))
+    teams = {team_id for user_id, team_id in profiles if user_id in connected and team_id}
+    return bool(connected), teams - closed_team_ids(timezone.now())
+
+
+def agents_online(team_id: int | None = None) -> bool:
+    """Whether a visitor can expect a live answer now from the team (None: from
+    anyone)."""
+    anyone, teams = available_teams()
+    return anyone if team_id is None else team_id in teams
+
+
+def widget_online(widget: Widget | None) -> bool:
+    """``agents_online`` as a visitor of ``widget`` sees it."""
+    return agents_online(widget.team_id if widget is not None else None)
+
+
+def widgets_online() -> dict[int | None, bool]:
+    """``agents_online`` for every widget at once (None: visitors of no widget)."""
+    anyone, teams = available_teams()
+    online: dict[int | None, bool] = {None: anyone}
+    for widget_id, team_id in Widget.objects.values_list("pk", "team_id"):
+        online[widget_id] = anyone if team_id is None else team_id in teams
+    return online

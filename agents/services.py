@@ -5,7 +5,7 @@ from django.core.cache import cache
 from chat import events
 
 from .models import AgentProfile
-from .presence import agents_online, agents_with_presence
+from .presence import agents_with_presence, available_teams, widgets_online
 from .routing import route_queue
 
 # What everyone was last told about presence, so the sweep speaks only of changes.
@@ -28,18 +28,26 @@ def agent_came_online() -> None:
 
 
 def broadcast_presence() -> None:
-    """Tell agents who is around, and visitors only whether anyone is."""
-    online = agents_online()
-    agents = agents_with_presence()
+    """Tell agents who is around, and each widget's visitors only whether anyone
+    is there for them."""
+    told = _presence_now()
+    online, agents, widgets = told
     events.broadcast([events.AGENTS_GROUP], events.presence(agents_online=online, agents=agents))
-    events.broadcast([events.VISITORS_GROUP], events.presence(agents_online=online))
-    cache.set(LAST_TOLD_KEY, (online, agents), timeout=None)
+    for widget_id, widget_online in widgets.items():
+        events.broadcast(
+            [events.widget_visitors_group(widget_id)], events.presence(agents_online=widget_online)
+        )
+    cache.set(LAST_TOLD_KEY, told, timeout=None)
 
 
 def broadcast_presence_if_changed() -> bool:
     """Broadcast presence if it is not what was last told (a heartbeat expired
-    without anyone saying so); returns whether it did."""
-    if cache.get(LAST_TOLD_KEY) == (agents_online(), agents_with_presence()):
+    without anyone saying so, a team opened or closed); returns whether it did."""
+    if cache.get(LAST_TOLD_KEY) == _presence_now():
         return False
     broadcast_presence()
     return True
+
+
+def _presence_now() -> tuple[bool, list[dict], dict[int | None, bool]]:
+    return available_teams()[0], agents_with_presence(), widgets_online()

@@ -58,7 +58,7 @@ def schedule_offline_notifications(sender, message: Message, **kwargs):
     if message.internal:
         return
     if message.sender_type == Message.SenderType.VISITOR:
-        delay = settings.PARLEY["UNANSWERED_DELAY"] if agents_online() else 0
+        delay = settings.PARLEY["UNANSWERED_DELAY"] if agents_online(message.ticket.team_id) else 0
         notify_team_of_waiting_visitor.apply_async((message.ticket_id,), countdown=delay)
     elif message.sender_type == Message.SenderType.AGENT:
         notify_visitor_of_replies.apply_async(

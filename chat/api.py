@@ -124,7 +124,7 @@ class WidgetConfigView(APIView):
         query = WidgetKeySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         widget = embeddable_widget(request, query.validated_data["key"])
-        return Response(events.widget_payload(widget, agents_online=self.agents_online()))
+        return Response(events.widget_payload(widget, agents_online=self.agents_online(widget)))
 
 
 class WidgetSessionView(APIView):
@@ -171,7 +171,7 @@ class WidgetSessionView(APIView):
             {
                 "token": visitor_token(visitor),
                 "visitor": {"id": str(visitor.pk), "name": visitor.name, "email": visitor.email},
-                "agents_online": self.agents_online(),
+                "agents_online": self.agents_online(widget),
                 "tickets": [
                     events.visitor_ticket_payload(ticket)
                     for ticket in selectors.visitor_tickets(visitor)

@@ -15,6 +15,8 @@ from django.http import HttpRequest, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from helpdesk.models import Widget
+
 from . import events, selectors, services
 from .openings import visitor_opening
 from .visitor_auth import InvalidVisitorToken, origin_allowed, visitor_from_token
@@ -234,7 +236,7 @@ class VisitorConsumer(ProtocolConsumer):
         "seen": "on_seen",
     }
 
-    def __init__(self, *args, agents_online: Callable[[], bool], **kwargs):
+    def __init__(self, *args, agents_online: Callable[[Widget | None], bool], **kwargs):
         # Passed in by helpdesk/asgi.py, because chat must not import the agents app.
         super().__init__(*args, **kwargs)
         self.agents_online = agents_online
@@ -259,7 +261,7 @@ class VisitorConsumer(ProtocolConsumer):
         # Join before replaying: a message posted in between is then both replayed
         # and broadcast, and the client drops the copy by seq. The other order loses it.
         await self.join(events.visitor_group(visitor.pk))
-        await self.join(events.VISITORS_GROUP)
+        await self.join(events.widget_visitors_group(visitor.widget_id))
         await database_sync_to_async(visitor_connected)(visitor.pk)
         await self.send_all(await self.opening(resume))
 
@@ -274,7 +276,9 @@ class VisitorConsumer(ProtocolConsumer):
 
     @database_sync_to_async
     def opening(self, resume: dict[int, int]) -> list[dict]:
-        return visitor_opening(self.visitor, resume, agents_online=self.agents_online())
+        return visitor_opening(
+            self.visitor, resume, agents_online=self.agents_online(self.visitor.widget)
+        )
 
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)

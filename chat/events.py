@@ -29,7 +29,6 @@ PROTOCOL_VERSION = 1
 # Channel-layer groups. Internal notes go only to ticket groups, which only agents
 # join; visitors join their own visitor group and nothing else.
 AGENTS_GROUP = "agents"
-VISITORS_GROUP = "visitors"  # every visitor socket: only agent availability goes here
 
 
 def ticket_group(ticket_id: int) -> str:
@@ -38,6 +37,12 @@ def ticket_group(ticket_id: int) -> str:
 
 def visitor_group(visitor_id: Any) -> str:
     return f"visitor-{visitor_id}"
+
+
+def widget_visitors_group(widget_id: int | None) -> str:
+    """Every visitor socket of one widget: only agent availability goes here, as
+    each widget's team may be around or not."""
+    return f"widget-visitors-{widget_id}"
 
 
 def agent_group(user_id: int) -> str:

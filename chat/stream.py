@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from rest_framework import exceptions
 
-from helpdesk.models import Visitor
+from helpdesk.models import Visitor, Widget
 
 from . import events
 from .consumers import FrameError, parse_resume
@@ -49,7 +49,7 @@ class VisitorStreamView(View):
     """
 
     # Wired by helpdesk/urls.py, because chat must not import the agents app.
-    agents_online: Callable[[], bool] | None = None
+    agents_online: Callable[[Widget | None], bool] | None = None
 
     async def get(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -63,12 +63,14 @@ class VisitorStreamView(View):
 
         layer = get_channel_layer()
         channel = await layer.new_channel()
-        groups = [events.visitor_group(visitor.pk), events.VISITORS_GROUP]
+        groups = [events.visitor_group(visitor.pk), events.widget_visitors_group(visitor.widget_id)]
         # Join before replaying, as the socket does: nothing slips in between.
         for group in groups:
             await layer.group_add(group, channel)
         opening = await database_sync_to_async(
-            lambda: visitor_opening(visitor, resume, agents_online=self.agents_online())
+            lambda: visitor_opening(
+                visitor, resume, agents_online=self.agents_online(visitor.widget)
+            )
         )()
         response = StreamingHttpResponse(
             self.frames(layer, channel, groups, opening, visitor.pk),

@@ -17,13 +17,13 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from agents.consumers import AgentConsumer  # noqa: E402
-from agents.presence import agents_online  # noqa: E402
+from agents.presence import widget_online  # noqa: E402
 from chat.consumers import VisitorConsumer  # noqa: E402
 
 websocket_urlpatterns = [
     # The widget runs on any site and authenticates with a header-free token in
     # its hello frame, never a cookie, so a foreign Origin gains nothing here.
-    path("ws/widget/", VisitorConsumer.as_asgi(agents_online=agents_online)),
+    path("ws/widget/", VisitorConsumer.as_asgi(agents_online=widget_online)),
     # The dashboard authenticates with the session cookie, so only our own
     # origins may open it (cross-site WebSocket hijacking).
     path("ws/agent/", AllowedHostsOriginValidator(AuthMiddlewareStack(AgentConsumer.as_asgi()))),

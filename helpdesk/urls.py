@@ -6,17 +6,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from agents import api as agent_api
 from agents import views as agent_views
-from agents.presence import agents_online
+from agents.presence import widget_online
 from chat import api as widget_api
 from chat.stream import VisitorStreamView
 
 from . import views
 
 widget_patterns = [
-    path("config/", widget_api.WidgetConfigView.as_view(agents_online=agents_online)),
-    path("session/", widget_api.WidgetSessionView.as_view(agents_online=agents_online)),
+    path("config/", widget_api.WidgetConfigView.as_view(agents_online=widget_online)),
+    path("session/", widget_api.WidgetSessionView.as_view(agents_online=widget_online)),
     path("offline/", widget_api.WidgetOfflineMessageView.as_view()),
-    path("stream/", VisitorStreamView.as_view(agents_online=agents_online)),
+    path("stream/", VisitorStreamView.as_view(agents_online=widget_online)),
     path("tickets/", widget_api.WidgetTicketListView.as_view()),
     path("tickets/<int:ticket_id>/messages/", widget_api.WidgetMessagesView.as_view()),
     path("tickets/<int:ticket_id>/typing/", widget_api.WidgetTypingView.as_view()),

@@ -83,6 +83,16 @@ def test_with_an_agent_online_the_team_hears_only_after_the_delay(
     assert scheduled == [(tasks.notify_team_of_waiting_visitor.name, (message.ticket_id,), delay)]
 
 
+def test_an_agent_online_outside_the_tickets_team_is_nobody_to_wait_for(
+    visitor_writes, scheduled, agent_bob, ticket_ann
+):
+    sales = Team.objects.create(name="Sales")
+    Ticket.objects.filter(pk=ticket_ann.pk).update(team=sales)
+    AGENTS.connect(agent_bob.user_id)  # online, but not in Sales
+    message = visitor_writes("Prices?")
+    assert scheduled == [(tasks.notify_team_of_waiting_visitor.name, (message.ticket_id,), 0)]
+
+
 def test_a_reply_or_a_read_before_the_check_means_no_email(
     ticket_ann, agent_bob, scheduled, visitor_writes, agent_replies
 ):

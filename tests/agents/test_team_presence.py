@@ -1,0 +1,82 @@
+"""Agents online as a widget's visitors see it: a widget with a team is online
+when one of that team's agents is available and the team is within its business
+hours; outside them the team is offline, and its visitors are told so by the
+presence sweep."""
+
+from datetime import time
+
+import pytest
+from django.utils import timezone
+
+from agents import tasks
+from agents.presence import widget_online
+from agents.services import agent_set_status, broadcast_presence
+from chat import events
+from helpdesk.models import OpeningHours, Team
+from helpdesk.presence import AGENTS
+
+from ..factories import WidgetFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def sales():
+    return Team.objects.create(name="Sales", timezone="UTC")
+
+
+@pytest.fixture
+def shop(sales):
+    return WidgetFactory(key="shop", team=sales)
+
+
+def close_all_day(team: Team) -> None:
+    """Hours on another day only: closed all of today."""
+    weekday = (timezone.now().weekday() + 3) % 7
+    OpeningHours.objects.create(team=team, weekday=weekday, opens=time(9), closes=time(17))
+
+
+def test_a_widget_with_a_team_is_online_only_with_one_of_its_agents(
+    shop, widget, sales, agent_bob, agent_cat
+):
+    agent_cat.teams.add(sales)
+    AGENTS.connect(agent_bob.user_id)
+    assert (widget_online(shop), widget_online(widget)) == (False, True)
+    AGENTS.connect(agent_cat.user_id)
+    assert widget_online(shop) is True
+    agent_set_status(profile=agent_cat, status="away")
+    assert widget_online(shop) is False
+
+
+def test_outside_business_hours_the_team_is_offline(shop, widget, sales, agent_cat, api):
+    agent_cat.teams.add(sales)
+    AGENTS.connect(agent_cat.user_id)
+    close_all_day(sales)
+    assert widget_online(shop) is False
+    assert widget_online(widget) is True  # Cat answers the widget without a team
+    response = api.get("/api/widget/config/", {"key": "shop"})
+    assert response.json()["agents_online"] is False
+
+
+def test_the_sweep_tells_a_widgets_visitors_when_their_team_closes(
+    shop, widget, sales, agent_cat, broadcasts
+):
+    agent_cat.teams.add(sales)
+    AGENTS.connect(agent_cat.user_id)
+    broadcast_presence()
+    told = dict(
+        (groups[0], event["agents_online"]) for groups, event in broadcasts if groups != ["agents"]
+    )
+    assert told == {
+        events.widget_visitors_group(shop.pk): True,
+        events.widget_visitors_group(widget.pk): True,
+        events.widget_visitors_group(None): True,
+    }
+    del broadcasts[:]
+    tasks.sweep_presence()
+    assert broadcasts == []  # nothing changed, nothing said
+
+    close_all_day(sales)  # closing time
+    tasks.sweep_presence()
+    to_shop = [e for g, e in broadcasts if g == [events.widget_visitors_group(shop.pk)]]
+    assert to_shop == [{"type": "presence", "agents_online": False}]
