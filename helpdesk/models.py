@@ -301,8 +301,10 @@ class Ticket(models.Model):
 
 
 class Notification(models.Model):
-    """An email Parley sent, keyed by its purpose ("waiting:12:<time>"). A task
-    retried or delivered twice finds its purpose already sent and sends nothing."""
+    """An email Parley sends, keyed by its purpose ("waiting:12:<time>"): created
+    before the first attempt, ``sent_at`` once the SMTP server took it. A task
+    retried or delivered twice finds its purpose already sent and sends nothing;
+    a row without ``sent_at`` is an email still being tried."""
 
     purpose = models.CharField(max_length=200, unique=True)
     recipients = models.TextField(blank=True)

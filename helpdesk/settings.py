@@ -207,6 +207,9 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    # A hung SMTP server would otherwise hold a worker, and the notification's row
+    # lock, for ever (helpdesk/notifications.py).
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 elif os.environ.get("EMAIL_FILE_PATH"):
     # Each email as a file in this folder: for trying flows end to end, and tests.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
