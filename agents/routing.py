@@ -21,6 +21,7 @@ maximum: that is their choice, not routing's.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count
@@ -66,9 +67,12 @@ class Seat:
 
 
 def route_queue() -> int:
-    """One routing pass, then every visitor whose place in the queue changed is
-    told. Returns how many chats were assigned. Call it outside a transaction."""
-    assigned = _assign_queued_chats() if queue.queued_tickets().exists() else 0
+    """One routing pass (unless PARLEY_AUTO_ASSIGN is off), then every visitor
+    whose place in the queue changed is told. Returns how many chats were
+    assigned. Call it outside a transaction."""
+    assigned = 0
+    if settings.PARLEY["AUTO_ASSIGN"] and queue.queued_tickets().exists():
+        assigned = _assign_queued_chats()
     tell_queue_places()
     return assigned
 

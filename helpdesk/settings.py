@@ -321,6 +321,9 @@ PARLEY = {
     # Seconds a ticket may stay quiet (the agent having had the last word) before it
     # is resolved; 0 turns auto-resolve off.
     "AUTO_RESOLVE_AFTER": int(os.environ.get("PARLEY_AUTO_RESOLVE_AFTER", 24 * 60 * 60)),
+    # Whether routing gives queued chats to agents (agents/routing.py); off, agents
+    # pick them from the inbox themselves, and visitors are still told their place.
+    "AUTO_ASSIGN": env_bool("PARLEY_AUTO_ASSIGN", True),
     # Where agents reach the dashboard, for links in their emails.
     "SITE_URL": os.environ.get("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
 }

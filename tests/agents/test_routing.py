@@ -240,6 +240,17 @@ def test_a_visitor_sees_their_place_in_the_widget_api(chat, api):
     assert [t["queue_position"] for t in response.json()["results"]] == [2]
 
 
+def test_with_auto_assign_off_chats_wait_for_an_agent_to_take_them(
+    chat, agent_bob, broadcasts, settings
+):
+    settings.PARLEY = {**settings.PARLEY, "AUTO_ASSIGN": False}
+    online(agent_bob)
+    first, second = chat(), chat()
+    assert assignees(first, second) == [None, None]
+    assert tasks.route_queued_chats() == 0
+    assert places_told(broadcasts, second) == [2]
+
+
 def test_a_routing_failure_does_not_fail_the_stored_message(chat, monkeypatch, caplog):
     def broken():
         raise RuntimeError("routing is down")

@@ -42,9 +42,9 @@ HOST_PAGE = """<!doctype html>
 """
 
 
-def start_app(tmp) -> Stack:
+def start_app(tmp, **settings: str) -> Stack:
     """Parley on the embedded default (SQLite, in-memory layer) in a daphne process."""
-    stack = Stack(tmp=tmp, env=process_env(tmp))
+    stack = Stack(tmp=tmp, env=process_env(tmp, **settings))
     stack.setup()
     stack.start_daphne("app")
     return stack
@@ -52,7 +52,9 @@ def start_app(tmp) -> Stack:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    stack = start_app(tmp_path_factory.mktemp("browser-app"))
+    # Agents pick chats by hand here, so each test decides who has which; routing
+    # has its own app (routed_app).
+    stack = start_app(tmp_path_factory.mktemp("browser-app"), PARLEY_AUTO_ASSIGN="false")
     # Whether an agent happens to be online depends on which tests ran before, so
     # here the widget always offers the chat; the offline form runs on quiet_app.
     configure_widget(stack, "demo", offline_form=False)
