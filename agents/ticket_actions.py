@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chat import events, selectors
-from chat.closing import ENDED
+from chat.closing import ENDED, send_waiting_transcripts
 from chat.services import Sender, post_message
 from helpdesk.models import Tag, Team, Ticket
 
@@ -63,6 +63,7 @@ def ticket_change(*, ticket_id: int, by: AgentProfile, note: str = "", **changes
         status = changes["status"]
         if status in ENDED and ticket.status not in ENDED:
             ticket.resolved_at = timezone.now()
+            send_waiting_transcripts(ticket=ticket)
         elif status not in ENDED:
             ticket.resolved_at = None
         ticket.status = status

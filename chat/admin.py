@@ -3,6 +3,7 @@ from django.contrib import admin
 from helpdesk.admin import TicketAdmin
 from helpdesk.models import Ticket
 
+from .closing import ENDED, send_waiting_transcripts
 from .models import Message, TranscriptRequest
 
 
@@ -23,6 +24,13 @@ class MessageInline(admin.TabularInline):
 @admin.register(Ticket)
 class TicketWithMessagesAdmin(TicketAdmin):
     inlines = [MessageInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Ending a chat here is an end like any other: what was asked for goes out,
+        # on commit (the admin saves atomically, and the save holds the row lock).
+        if change and obj.status in ENDED and form.initial.get("status") not in ENDED:
+            send_waiting_transcripts(ticket=obj)
 
 
 @admin.register(Message)
@@ -45,10 +53,10 @@ class MessageAdmin(admin.ModelAdmin):
 class TranscriptRequestAdmin(admin.ModelAdmin):
     """A record of what was asked and sent; requests come only from visitors."""
 
-    list_display = ["ticket", "email", "requested_at", "sent_at"]
-    list_filter = ["requested_at", "sent_at"]
+    list_display = ["ticket", "email", "requested_at", "on_end", "sent_at"]
+    list_filter = ["on_end", "requested_at", "sent_at"]
     search_fields = ["email", "ticket__id"]
-    readonly_fields = ["ticket", "email", "requested_at", "sent_at"]
+    readonly_fields = ["ticket", "email", "requested_at", "on_end", "sent_at"]
 
     def has_add_permission(self, request):
         return False

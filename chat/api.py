@@ -31,6 +31,7 @@ from .serializers import (
     RatingInputSerializer,
     SeenInputSerializer,
     TranscriptInputSerializer,
+    TranscriptOutputSerializer,
     TypingInputSerializer,
     WidgetKeySerializer,
     WidgetSessionInputSerializer,
@@ -283,16 +284,20 @@ class WidgetRatingView(VisitorAPIView):
 
 
 class WidgetTranscriptView(VisitorAPIView):
-    @extend_schema(request=TranscriptInputSerializer, responses={202: None})
+    @extend_schema(request=TranscriptInputSerializer, responses={202: TranscriptOutputSerializer})
     def post(self, request: Request, ticket_id: int) -> Response:
-        """Ask for the transcript by email; it is queued and sent in the background."""
+        """Ask for the transcript by email, sent in the background: now if the
+        chat has ended, else when it ends."""
         fields = self.validated(TranscriptInputSerializer)
         email = fields.get("email") or self.visitor.email
         if not email:
             raise ValidationError({"email": [_("Tell us where to send the transcript.")]})
         ticket = self.ticket(ticket_id)
-        closing.request_transcript(ticket=ticket, email=email)
-        return Response({"ticket": ticket.pk, "email": email}, status=status.HTTP_202_ACCEPTED)
+        transcript = closing.request_transcript(ticket=ticket, email=email)
+        return Response(
+            {"ticket": ticket.pk, "email": email, "when": "on_end" if transcript.on_end else "now"},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class WidgetAttachmentView(VisitorAPIView):

@@ -1,5 +1,5 @@
 """How a conversation ends: the visitor ends it, rates it, and may ask for the
-transcript by email."""
+transcript by email, after the end or during the chat for when it ends."""
 
 from datetime import datetime
 
@@ -55,6 +55,7 @@ def _resolve(ticket: Ticket, line: str) -> Ticket:
     ticket.save(update_fields=["status", "resolved_at", "updated_at"])
     # Resolved first, so the inbox update post_message sends already says so.
     message = post_message(ticket=ticket, sender=Sender.system(), body=line)
+    send_waiting_transcripts(ticket=ticket)
     # The visitor's tabs learn that the chat is over.
     events.broadcast_on_commit(
         [events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(message.ticket)
@@ -81,14 +82,42 @@ def rate_conversation(*, ticket: Ticket, rating: int, comment: str = "") -> Tick
 
 @transaction.atomic
 def request_transcript(*, ticket: Ticket, email: str) -> TranscriptRequest:
-    """Record the request and queue the email once the request is committed."""
-    # Locked, so two requests at once can't both pass the cap.
-    selectors.locked_ticket(ticket.pk)
+    """Record the request. Once the conversation has ended, the email is queued
+    when the request is committed; before that, the request waits for the end
+    (``on_end``). A ticket has one waiting request: asking again changes its
+    address."""
+    # Locked, so two requests at once can't both pass the cap, and the status
+    # can't change under us: an end either sees this request or came before it.
+    ticket = selectors.locked_ticket(ticket.pk)
+    on_end = ticket.status not in ENDED
+    waiting = ticket.transcript_requests.filter(on_end=True).first() if on_end else None
+    if waiting is not None:
+        waiting.email = email
+        waiting.save(update_fields=["email"])
+        return waiting
+    # Waiting ones count: each will be an email.
     if ticket.transcript_requests.count() >= TRANSCRIPTS_PER_TICKET:
         raise ValidationError(
             _("This conversation's transcript has been requested too often."),
             code="too_many_transcripts",
         )
-    request = TranscriptRequest.objects.create(ticket=ticket, email=email)
-    transaction.on_commit(lambda: send_transcript.delay(request.pk))
+    request = TranscriptRequest.objects.create(ticket=ticket, email=email, on_end=on_end)
+    if not on_end:
+        transaction.on_commit(lambda: send_transcript.delay(request.pk))
     return request
+
+
+def send_waiting_transcripts(*, ticket: Ticket) -> None:
+    """The conversation has just ended: queue the transcripts asked for during it,
+    sent once the end, and the line that says so, are committed. Call it from
+    every path that moves a ticket into ENDED, in its transaction, with the ticket
+    locked. Each request waits for one end only, so a chat reopened and ended
+    again sends nothing more. A blocked visitor's requests are dropped."""
+    waiting = list(ticket.transcript_requests.filter(on_end=True).values_list("pk", flat=True))
+    if not waiting:
+        return
+    TranscriptRequest.objects.filter(pk__in=waiting).update(on_end=False)
+    if ticket.visitor.is_blocked:
+        return
+    for request_id in waiting:
+        transaction.on_commit(lambda request_id=request_id: send_transcript.delay(request_id))

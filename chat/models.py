@@ -53,11 +53,15 @@ class Message(models.Model):
 
 
 class TranscriptRequest(models.Model):
-    """A visitor asked for a ticket's transcript by email; sent by a Celery task."""
+    """A visitor asked for a ticket's transcript by email; sent by a Celery task,
+    at once or, when asked during the chat, once it ends (chat/closing.py)."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="transcript_requests")
     email = models.EmailField()
     requested_at = models.DateTimeField(auto_now_add=True)
+    # Waiting for the chat to end. The end clears it as it queues the email, so a
+    # chat reopened and ended again never sends it twice.
+    on_end = models.BooleanField("waits for the end", default=False)
     # Set when the email has gone out, so a retried task never sends it twice.
     sent_at = models.DateTimeField(null=True, blank=True)
 

@@ -42,8 +42,18 @@ class RatingInputSerializer(serializers.Serializer):
 
 
 class TranscriptInputSerializer(serializers.Serializer):
-    # Defaults to the email the visitor gave before.
-    email = serializers.EmailField(required=False)
+    # Defaults to the email the visitor gave before. 254: what the column holds.
+    email = serializers.EmailField(required=False, max_length=254)
+
+
+class TranscriptOutputSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField()
+    email = serializers.EmailField()
+    when = serializers.ChoiceField(
+        choices=["now", "on_end"],
+        help_text="'now': the chat has ended and the email is on its way; 'on_end': "
+        "it goes out when the chat ends.",
+    )
 
 
 class TypingInputSerializer(serializers.Serializer):

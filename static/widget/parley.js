@@ -1015,6 +1015,11 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
 .emojis { display: grid; grid-template-columns: repeat(8, 1fr); padding: 8px 12px 0; }
 .emojis button { font-size: 20px; padding: 3px; border-radius: 8px; }
 .hint { margin: 8px 12px 0; }
+.later { margin: -4px 12px 10px; text-align: center; font-size: 12.5px; color: var(--muted); }
+.later .note, .later .form { padding: 0; }
+.later .form { text-align: left; color: var(--text); }
+.later strong { font-weight: 400; color: inherit; }
+.link { text-decoration: underline; }
 .stars { display: flex; justify-content: center; gap: 4px; }
 .star { font-size: 28px; line-height: 1; color: #94a3b8; }
 .star.on { color: #d97706; }
@@ -1241,7 +1246,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     ui = { root, host, launcher, badge, panel, head, back, status, list, typing, typingText, input, send };
     Object.assign(ui, { prechat, skip, offline, newBtn, rows, bar, convos, bottom, chat, main, mode: null, listSig: "" });
     Object.assign(ui, { file, emoji, emojis, hint, end, live });
-    ui.compose = h("div", {}, emojis, hint, h("div", { class: "compose" }, attach, emoji, input, send, file));
+    ui.mail = h("div", { class: "later" });
+    ui.compose = h("div", {}, emojis, hint, h("div", { class: "compose" }, attach, emoji, input, send, file), ui.mail);
     render();
   }
 
@@ -1588,30 +1594,67 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     }
   }
 
+  // A form about ticket `id`: posted, then replaced by what `after` makes of the answer.
+  async function send(id, form, path, body, after) {
+    if (busy) return;
+    busy = form.submit.disabled = true;
+    try {
+      const data = await api("POST", `/api/widget/tickets/${id}/${path}/`, body);
+      const note = notice(`parley-${path}-done`, after(data));
+      store.save();
+      form.el.replaceWith(note);
+      note.focus();
+    } catch (e) {
+      showErrors(form, ...problems(e));
+    } finally {
+      busy = form.submit.disabled = false;
+    }
+  }
+
+  // The server sends it now if the chat has ended, else when it ends ("when").
+  function mailForm(id, intro, label) {
+    const form = makeForm("transcript", intro, [["email", T.email, { type: "email", autocomplete: "email", maxlength: "254" }]], label, (event) => {
+      event.preventDefault();
+      const email = form.inputs.email.value.trim();
+      if (showErrors(form, emailErrors(email))) return;
+      send(id, form, "transcript", { email }, (data) => {
+        state.tickets[id].mailed = data.email;
+        // This notice is the one renderMail would draw: keep it, and its focus.
+        if (id === state.ticket) ui.mailKey = mailKey();
+        return say(data.when === "on_end" ? "mailedOnEnd" : "mailed", data.email);
+      });
+    });
+    prefill(form);
+    return form;
+  }
+
+  // During a chat: a link to ask for the transcript when it ends, then what was asked.
+  const mailKey = (info = ticketInfo()) => (info && !ended() && !stopped ? state.ticket + ":" + (info.mailed || "") : "");
+  function renderMail() {
+    const key = mailKey();
+    if (key === ui.mailKey) return;
+    ui.mailKey = key;
+    const mailed = key && ticketInfo().mailed;
+    const ask = () => {
+      const form = mailForm(state.ticket, T.later, T.mailMe);
+      const cancel = () => ((ui.mailKey = null), renderMail(), ui.mail.firstChild?.focus());
+      form.actions.prepend(h("button", { type: "button", class: "btn ghost", text: T.cancel, onclick: cancel }));
+      ui.mail.replaceChildren(form.el);
+      form.inputs.email.focus();
+    };
+    const link = h("button", { type: "button", class: "link", "data-testid": "parley-transcript-later", text: T.later, onclick: ask });
+    ui.mail.replaceChildren(...(!key ? [] : [mailed ? notice("parley-transcript-done", say("mailedOnEnd", mailed)) : link]));
+  }
+
   function endedPane() {
     const id = state.ticket;
     const info = ticketInfo();
-    const send = async (form, path, body, after) => {
-      if (busy) return;
-      busy = form.submit.disabled = true;
-      try {
-        const data = await api("POST", `/api/widget/tickets/${id}/${path}/`, body);
-        const note = notice(`parley-${path}-done`, after(data));
-        store.save();
-        form.el.replaceWith(note);
-        note.focus();
-      } catch (e) {
-        showErrors(form, ...problems(e));
-      } finally {
-        busy = form.submit.disabled = false;
-      }
-    };
     let stars = 0;
     const comment = ["comment", T.comment, { rows: "2", maxlength: "1000" }];
     const rating = makeForm("rating", T.rate, [comment], T.sendRating, (event) => {
       event.preventDefault();
       if (!stars) return showErrors(rating, null, T.pick) && row.firstChild.focus();
-      send(rating, "rating", { rating: stars, comment: rating.inputs.comment.value.trim() }, () => ((info.rated = true), T.rated));
+      send(id, rating, "rating", { rating: stars, comment: rating.inputs.comment.value.trim() }, () => ((info.rated = true), T.rated));
     });
     const row = h("div", { class: "stars", role: "group", "aria-label": T.rate, onkeydown: (e) => arrows(e, 1, true) });
     for (let value = 1; value <= 5; value++) {
@@ -1636,14 +1679,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       );
     }
     rating.el.firstChild.after(row);
-    const emailField = ["email", T.email, { type: "email", autocomplete: "email", maxlength: "254" }];
-    const transcript = makeForm("transcript", T.transcript, [emailField], T.sendTranscript, (event) => {
-      event.preventDefault();
-      const email = transcript.inputs.email.value.trim();
-      if (showErrors(transcript, emailErrors(email))) return;
-      send(transcript, "transcript", { email }, (data) => say("mailed", (info.mailed = data.email)));
-    });
-    prefill(transcript);
+    const transcript = mailForm(id, T.transcript, T.sendTranscript);
     return h(
       "div",
       {},
@@ -1842,6 +1878,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     } else ui.back.remove();
     ui.end.hidden = listView || stopped || !state.ticket || ended() || confirming === state.ticket;
     renderBottom();
+    renderMail();
     if (listView) return renderList();
     ui.send.disabled = stopped || !ui.input.value.trim();
     ui.input.disabled = stopped;

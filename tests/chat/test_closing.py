@@ -110,7 +110,22 @@ def test_another_visitors_ticket_cannot_be_ended_rated_or_mailed(ann_api, ticket
     assert queued == []
 
 
-def test_a_transcript_request_is_recorded_and_queued(
+def test_a_transcript_request_after_the_end_is_recorded_and_queued(
+    ann_api, ticket_ann, queued, django_capture_on_commit_callbacks
+):
+    end(ann_api, ticket_ann, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ann_api.post(
+            url(ticket_ann, "transcript"), {"email": "ann@example.com"}, format="json"
+        )
+    assert response.status_code == 202
+    assert response.data["when"] == "now"
+    request = TranscriptRequest.objects.get()
+    assert (request.ticket, request.email, request.sent_at) == (ticket_ann, "ann@example.com", None)
+    assert queued == [request.pk]
+
+
+def test_a_transcript_request_during_the_chat_waits_for_its_end(
     ann_api, ticket_ann, queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -118,8 +133,11 @@ def test_a_transcript_request_is_recorded_and_queued(
             url(ticket_ann, "transcript"), {"email": "ann@example.com"}, format="json"
         )
     assert response.status_code == 202
+    assert response.data["when"] == "on_end"
     request = TranscriptRequest.objects.get()
-    assert (request.ticket, request.email, request.sent_at) == (ticket_ann, "ann@example.com", None)
+    assert request.on_end is True
+    assert queued == []
+    end(ann_api, ticket_ann, django_capture_on_commit_callbacks)
     assert queued == [request.pk]
 
 
@@ -144,7 +162,10 @@ def test_a_transcript_needs_a_real_email(ann_api, ticket_ann, queued, email):
     assert not TranscriptRequest.objects.exists()
 
 
-def test_transcripts_of_one_ticket_are_capped(ann_api, ticket_ann, queued):
+def test_transcripts_of_one_ticket_are_capped(
+    ann_api, ticket_ann, queued, django_capture_on_commit_callbacks
+):
+    end(ann_api, ticket_ann, django_capture_on_commit_callbacks)
     for _ in range(3):
         ann_api.post(url(ticket_ann, "transcript"), {"email": "a@example.com"}, format="json")
     response = ann_api.post(url(ticket_ann, "transcript"), {"email": "b@example.com"})
