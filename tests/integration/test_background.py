@@ -46,13 +46,16 @@ def test_a_transcript_request_is_mailed_by_the_worker(request, configuration):
         {"body": "Do you ship to <b>Iceland</b>?", "client_id": "k-1"},
         auth,
     )
+    # Asked during the chat: it goes out when the chat ends, with the closing line.
     answer = post_json(
         stack.http("web", f"/api/widget/tickets/{first['ticket']}/transcript/"), {}, auth
     )
-    assert answer == {"ticket": first["ticket"], "email": "kim@example.com"}
+    assert answer == {"ticket": first["ticket"], "email": "kim@example.com", "when": "on_end"}
+    post_json(stack.http("web", f"/api/widget/tickets/{first['ticket']}/end/"), {}, auth)
 
     mail = wait_for_mail(Path(stack.env["EMAIL_FILE_PATH"]), to="kim@example.com")
     assert "Kim: Do you ship to <b>Iceland</b>?" in mail
+    assert "Kim ended the chat." in mail
     stack.stop("worker")
     stack.stop("web")
     # The filesystem broker keeps all its folders under PARLEY_VAR_DIR.

@@ -54,6 +54,7 @@ def test_serve_runs_the_demo_and_a_worker_and_ctrl_c_stops_both(tmp_path):
         )
         auth = {"Authorization": f"Visitor {session['token']}"}
         first = post_json(f"{base}/api/widget/tickets/", {"body": "Hello"}, auth)
+        post_json(f"{base}/api/widget/tickets/{first['ticket']}/end/", {}, auth)
         post_json(f"{base}/api/widget/tickets/{first['ticket']}/transcript/", {}, auth)
         wait_for_mail(tmp_path / "mail", to="v@example.com")
 
