@@ -74,6 +74,8 @@ WORDS = {
     "attach": _("Attach an image or PDF"),
     "fileType": _("Only images (PNG, JPEG, GIF, WebP) and PDFs."),
     "emoji": _("Insert emoji"),
+    "next": _("You're next in line. An agent will be with you shortly."),
+    "inLine": _("You're number {n} in line. An agent will be with you as soon as one is free."),
 }
 
 

@@ -254,11 +254,17 @@ function alertAbout(id, heading, text) {
 /** News on a ticket that isn't open. The socket sends message frames only for
  *  the open ticket and ticket.updated doesn't say who wrote, so the sure sign of
  *  a visitor message is a wait that starts (notes and changes by colleagues
- *  never start one). Only tickets that are ours or nobody's ring. */
+ *  never start one). Only tickets that are ours or nobody's ring, and a ticket
+ *  that becomes ours. */
 function announceUpdate(previous, ticket) {
   if (!OPEN_STATUSES.has(ticket.status) || ticket.id === store.currentId) return;
   if (!previous) {
     alertAbout(ticket.id, "New conversation", ticket.subject);
+    return;
+  }
+  if (assigneeId(ticket) === store.me.id && assigneeId(previous) !== store.me.id) {
+    // Routing gave it to us (or a colleague passed it on).
+    alertAbout(ticket.id, "Assigned to you", ticket.subject);
     return;
   }
   const forMe = [null, store.me.id].includes(assigneeId(ticket));

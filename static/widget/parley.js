@@ -1128,6 +1128,8 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
       "data-testid": "parley-messages",
       tabindex: "0",
     });
+    // The chat's place in the queue until an agent has it (queue_position).
+    const queue = h("div", { class: "typing", "data-testid": "parley-queue", "aria-live": "polite", hidden: true });
     const typingText = h("span");
     const typing = h(
       "div",
@@ -1203,7 +1205,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     const bar = h("div", { class: "bar" });
     const convos = h("div", { class: "convos", "data-testid": "parley-conversations" }, rows, bar);
     const bottom = h("div", { class: "bottom" });
-    const chat = h("div", { class: "chat" }, list, typing, bottom);
+    const chat = h("div", { class: "chat" }, list, queue, typing, bottom);
     const main = h("div", { class: "main" });
     const head = h(
       "header",
@@ -1243,7 +1245,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
         wrap.style.setProperty("--cfg-accent-text", textOn(cfg.accent_color));
       }
     }
-    ui = { root, host, launcher, badge, panel, head, back, status, list, typing, typingText, input, send };
+    ui = { root, host, launcher, badge, panel, head, back, status, list, queue, typing, typingText, input, send };
     Object.assign(ui, { prechat, skip, offline, newBtn, rows, bar, convos, bottom, chat, main, mode: null, listSig: "" });
     Object.assign(ui, { file, emoji, emojis, hint, end, live });
     ui.mail = h("div", { class: "later" });
@@ -1867,6 +1869,7 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     renderStatus();
     renderBadge();
     renderTyping();
+    renderQueue();
     const listView = view === "list";
     const shown = listView ? ui.convos : ui.chat;
     if (ui.main.firstChild !== shown) {
@@ -1979,6 +1982,13 @@ svg { width: 24px; height: 24px; fill: none; stroke: currentColor; stroke-width:
     ui.badge.hidden = n === 0;
     ui.badge.textContent = n > 9 ? "9+" : String(n);
     ui.launcher.setAttribute("aria-label", panelOpen ? T.close : n ? say("openN", n) : T.open);
+  }
+
+  function renderQueue() {
+    const place = !ended() && summary(state.ticket)?.queue_position;
+    const text = place ? (place === 1 ? T.next : say("inLine", place)) : "";
+    ui.queue.hidden = !place;
+    if (ui.queue.textContent !== text) ui.queue.textContent = text;
   }
 
   function renderTyping() {
