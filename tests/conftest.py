@@ -76,6 +76,14 @@ def api():
     return APIClient()
 
 
+@pytest.fixture
+def bob_api(agent_bob):
+    """The agent API as Bob, signed in."""
+    api = APIClient()
+    api.force_authenticate(agent_bob.user)
+    return api
+
+
 def as_visitor(api, visitor):
     """``api`` authenticated as ``visitor``, as the widget would be."""
     api.credentials(HTTP_AUTHORIZATION=f"Visitor {visitor_token(visitor)}")

@@ -13,17 +13,6 @@ from ..factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api():
-    return APIClient()
-
-
-@pytest.fixture
-def bob_api(api, agent_bob):
-    api.force_authenticate(agent_bob.user)
-    return api
-
-
 def test_the_agent_api_needs_an_agent(api):
     assert api.get("/api/agent/tickets/").status_code == 403
     api.force_authenticate(UserFactory())

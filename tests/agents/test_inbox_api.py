@@ -40,13 +40,6 @@ VISITOR_TICKET_FIELDS = {
 
 
 @pytest.fixture
-def bob_api(agent_bob):
-    api = APIClient()
-    api.force_authenticate(agent_bob.user)
-    return api
-
-
-@pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path

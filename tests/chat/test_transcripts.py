@@ -128,13 +128,6 @@ def ask(api, ticket, email="ann@example.com"):
 
 
 @pytest.fixture
-def bob_api(agent_bob):
-    api = APIClient()
-    api.force_authenticate(agent_bob.user)
-    return api
-
-
-@pytest.fixture
 def asked(ann_api, conversation, mailoutbox, django_capture_on_commit_callbacks):
     """Ann asked, while Bob was still answering, for the transcript when the chat ends."""
     with django_capture_on_commit_callbacks(execute=True):

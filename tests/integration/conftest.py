@@ -1,20 +1,25 @@
-"""Real processes: daphne servers (and later Celery workers) against a real
-PostgreSQL database and Redis, created for the test run and dropped after it."""
+"""Real processes: daphne servers and Celery workers against a real PostgreSQL
+database and Redis, created for the test run and dropped after it, and a real
+SMTP server for what they email."""
 
 import asyncio
 import contextlib
+import email
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 
 import psycopg
 import pytest
 import websockets
+from aiosmtpd.controller import Controller
 
 from ..conftest import skip_or_fail
-from ..processes import Stack, process_env
+from ..processes import Stack, free_port, process_env
 from ..services_up import main as services_up
 
 ADMIN_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -51,6 +56,50 @@ def services_stack(tmp: Path, **settings: str) -> Iterator[Stack]:
         stack.stop_all()
         with psycopg.connect(ADMIN_DATABASE_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Inbox:
+    """An SMTP server's catch: every email it was handed, parsed."""
+
+    def __init__(self):
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    def about(self, predicate, timeout: float = 60) -> list[Message]:
+        """The emails ``predicate`` picks, once there is one. (The demo data's own
+        waiting visitors get emails too.)"""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if found := [message for message in self.messages if predicate(message)]:
+                return found
+            time.sleep(0.2)
+        raise AssertionError(f"no such email after {timeout}s")
+
+
+@contextlib.contextmanager
+def smtp_server(handler) -> Iterator[int]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that hands what it receives to
+    ``handler``; yields its port."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+def mailing_settings(smtp_port: int, **settings: str) -> dict[str, str]:
+    """Settings for a stack that emails through the server on ``smtp_port``, with
+    a visitor's wait told to the team after a second."""
+    return {
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "PARLEY_UNANSWERED_DELAY": "1",
+        **settings,
+    }
 
 
 @pytest.fixture(scope="module")

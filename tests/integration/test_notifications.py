@@ -1,38 +1,15 @@
 """Offline notifications from a real Celery worker on Redis to a real SMTP server:
 what arrives, to whom, and only once."""
 
-import email
 import time
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from ..processes import free_port, post_json
-from .conftest import services_stack
+from ..processes import post_json
+from .conftest import Inbox, mailing_settings, services_stack, smtp_server
 
 pytestmark = pytest.mark.integration
-
-
-class Inbox:
-    """An SMTP server's catch: every email it was handed, parsed."""
-
-    def __init__(self):
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    def about(self, predicate, timeout: float = 60) -> list[Message]:
-        """The emails ``predicate`` picks, once there is one. (The demo data's own
-        waiting visitors get emails too.)"""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if found := [message for message in self.messages if predicate(message)]:
-                return found
-            time.sleep(0.2)
-        raise AssertionError(f"no such email after {timeout}s")
 
 
 def text_of(message: Message) -> str:
@@ -43,21 +20,14 @@ def text_of(message: Message) -> str:
 @pytest.fixture(scope="module")
 def smtp():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with smtp_server(inbox) as port:
+        yield inbox, port
 
 
 @pytest.fixture(scope="module")
 def mailing_stack(tmp_path_factory, smtp):
     _, port = smtp
-    settings = {
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "PARLEY_UNANSWERED_DELAY": "1",
-        "PARLEY_VISITOR_EMAIL_DELAY": "2",
-    }
+    settings = mailing_settings(port, PARLEY_VISITOR_EMAIL_DELAY="2")
     with services_stack(tmp_path_factory.mktemp("mailing"), **settings) as stack:
         stack.start_daphne("web")
         stack.start_celery()

@@ -12,11 +12,9 @@ from email.message import Message
 import psycopg
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 
-from ..processes import Stack, free_port, post_json
-from .conftest import REDIS_URL, services_stack
-from .test_notifications import Inbox
+from ..processes import Stack, post_json
+from .conftest import REDIS_URL, Inbox, mailing_settings, services_stack, smtp_server
 
 pytestmark = pytest.mark.integration
 
@@ -90,21 +88,14 @@ def wait_for(condition: Callable[[], object], what: str, timeout: float = 30) ->
 @pytest.fixture(scope="module")
 def careful_smtp():
     server = CarefulServer()
-    controller = Controller(server, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield server, controller.port
-    controller.stop()
+    with smtp_server(server) as port:
+        yield server, port
 
 
 @pytest.fixture(scope="module")
 def killing_stack(tmp_path_factory, careful_smtp):
     _, port = careful_smtp
-    settings = {
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(port),
-        "PARLEY_CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "PARLEY_UNANSWERED_DELAY": "1",
-    }
+    settings = mailing_settings(port, PARLEY_CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
     with services_stack(tmp_path_factory.mktemp("killing"), **settings) as stack:
         stack.start_daphne("web")
         yield stack
