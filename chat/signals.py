@@ -7,7 +7,8 @@ from django.dispatch import Signal
 # (agents/offline_notifications.py) and routing (agents/routing.py) listen.
 message_posted = Signal()
 
-# Sent once the visitor's ending of a chat, or its resolving after a quiet while,
-# is committed, with ``ticket``: routing listens, as the chat may have been an
-# agent's or in the queue.
+# Sent, with ``ticket``, once chat.closing has ended a chat and it is committed:
+# the visitor ended it, or it was resolved after a quiet while. (Ends that agents
+# make go through agents.ticket_actions, which acts on them itself.) Routing
+# listens: the chat may have been an agent's, or in the queue.
 ticket_ended = Signal()
