@@ -19,7 +19,12 @@ from helpdesk.presence import AGENTS
 from . import presence, viewers
 from .models import AgentProfile
 from .selectors import agent_profile, agent_ticket, open_tickets_by_wait, user_for_api_token
-from .services import agent_came_online, agent_set_status, broadcast_presence
+from .services import (
+    after_agent_heartbeat,
+    agent_came_online,
+    agent_set_status,
+    broadcast_presence,
+)
 
 # The whole open inbox, so the dashboard counts and sorts its views itself.
 INBOX_WELCOME_LIMIT = 500
@@ -94,6 +99,7 @@ class AgentConsumer(ProtocolConsumer):
                 ticket_id, user_id=self.profile.user_id, name=self.profile.display_name
             ):
                 self.tell_viewers(ticket_id, viewers.ticket_viewers(ticket_id))
+        after_agent_heartbeat()
 
     async def on_subscribe(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)

@@ -9,8 +9,8 @@ A chat in the queue (helpdesk/queue.py) goes to an available agent with room:
   oldest, so that equals take turns.
 
 A pass runs when a chat arrives, when an agent comes online, when a ticket ends or
-changes hands, and on beat every few seconds for whatever else makes room (an
-admin's edit, a team opening, a dead connection's heartbeat running out).
+changes hands, and on every agent's heartbeat (every 20 s per dashboard) for
+whatever else makes room (an admin's edit, a team opening, the idle sweep).
 
 Race safety: a pass locks every agent profile, always in the same order, before it
 counts anyone's chats, so passes in different processes take turns and two never

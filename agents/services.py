@@ -21,6 +21,16 @@ def agent_set_status(*, profile: AgentProfile, status: str) -> AgentProfile:
     return profile
 
 
+def after_agent_heartbeat() -> None:
+    """What changes without anyone saying so (a team opens or closes, an admin
+    raises a maximum, the idle sweep resolves a chat) is caught on agents'
+    heartbeats, in a server process, which sees presence and reaches the sockets
+    in either configuration (the embedded default's worker does neither). While
+    no agent pings, nobody could take a chat anyway."""
+    broadcast_presence_if_changed()
+    route_queue()
+
+
 def agent_came_online() -> None:
     """An agent's first connection: everyone hears, and the queue may move."""
     broadcast_presence()

@@ -13,7 +13,6 @@ from chat.closing import resolve_if_idle
 from helpdesk.celery import EMAIL_RETRY
 
 from . import offline_notifications
-from .routing import route_queue
 from .selectors import idle_ticket_ids
 from .services import broadcast_presence_if_changed
 
@@ -47,10 +46,3 @@ def sweep_presence() -> None:
     """Tell everyone about presence that changed without a word: an agent whose
     server process died is offline once their heartbeat expires."""
     broadcast_presence_if_changed()
-
-
-@shared_task
-def route_queued_chats() -> int:
-    """A routing pass for whatever made room without a word: an admin raised a
-    maximum, a team opened, a dead connection's heartbeat ran out."""
-    return route_queue()

@@ -196,7 +196,6 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "resolve-idle-tickets": {"task": "agents.tasks.resolve_idle_tickets", "schedule": 600},
     "sweep-presence": {"task": "agents.tasks.sweep_presence", "schedule": 30},
-    "route-queued-chats": {"task": "agents.tasks.route_queued_chats", "schedule": 10},
 }
 
 # --- Email ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from agents import routing, tasks
+from agents import routing
 from agents.models import AgentProfile
 from agents.services import agent_set_status
 from agents.ticket_actions import ticket_change
@@ -204,9 +204,9 @@ def test_chats_of_a_team_go_to_its_members_and_wait_while_it_is_closed(
     later = chat()
     assert assignees(later) == [None]
     assert queue.position(later) == 1
-    # It opens (all of today, as the hours change): the beat pass gives it out.
+    # It opens (all of today, as the hours change): a pass gives it out.
     OpeningHours.objects.create(team=sales, weekday=now.weekday(), opens=time(0), closes=time(0))
-    assert tasks.route_queued_chats() == 1
+    assert routing.route_queue() == 1
     assert assignees(later) == ["Cat"]
 
 
@@ -219,16 +219,29 @@ def test_places_are_counted_per_team(chat, widget):
     assert (queue.position(general), queue.position(for_sales)) == (1, 1)
 
 
-def test_a_raised_maximum_is_used_by_the_next_beat_pass(chat, agent_bob):
-    agent_bob.max_concurrent_chats = 1
-    agent_bob.save()
-    online(agent_bob)
-    first, second = chat(), chat()
-    assert assignees(first, second) == ["Bob", None]
-    AgentProfile.objects.filter(pk=agent_bob.pk).update(max_concurrent_chats=2)
-    assert tasks.route_queued_chats() == 1
-    assert assignees(second) == ["Bob"]
-    assert tasks.route_queued_chats() == 0
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_an_agents_heartbeat_gives_out_what_waited_for_room(widget, agent_bob):
+    """An admin raised Bob's maximum: nobody says so, his dashboard's next ping
+    runs the pass."""
+    await database_sync_to_async(AgentProfile.objects.filter(pk=agent_bob.pk).update)(
+        max_concurrent_chats=1
+    )
+    communicator, _ = await agent_socket(agent_bob)
+    for body in ("One", "Two"):  # Bob takes the first; the second waits
+        visitor = await database_sync_to_async(VisitorFactory)(widget=widget)
+        second = await database_sync_to_async(start_conversation)(visitor=visitor, body=body)
+    await database_sync_to_async(AgentProfile.objects.filter(pk=agent_bob.pk).update)(
+        max_concurrent_chats=2
+    )
+    await communicator.send_json_to({"type": "ping"})
+    assigned = None
+    while assigned is None:  # the dashboard hears of it
+        frame = await communicator.receive_json_from(timeout=2)
+        if frame["type"] == "ticket.updated" and frame["ticket"]["id"] == second.ticket_id:
+            assigned = frame["ticket"]["assignee"]
+    assert assigned["id"] == agent_bob.user_id
+    await communicator.disconnect()
 
 
 def test_a_visitor_sees_their_place_in_the_widget_api(chat, api):
@@ -247,7 +260,7 @@ def test_with_auto_assign_off_chats_wait_for_an_agent_to_take_them(
     online(agent_bob)
     first, second = chat(), chat()
     assert assignees(first, second) == [None, None]
-    assert tasks.route_queued_chats() == 0
+    assert routing.route_queue() == 0
     assert places_told(broadcasts, second) == [2]
 
 

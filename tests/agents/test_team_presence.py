@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agents import tasks
 from agents.presence import widget_online
-from agents.services import agent_set_status, broadcast_presence
+from agents.services import after_agent_heartbeat, agent_set_status, broadcast_presence
 from chat import events
 from helpdesk.models import OpeningHours, Team
 from helpdesk.presence import AGENTS
@@ -78,5 +78,18 @@ def test_the_sweep_tells_a_widgets_visitors_when_their_team_closes(
 
     close_all_day(sales)  # closing time
     tasks.sweep_presence()
+    to_shop = [e for g, e in broadcasts if g == [events.widget_visitors_group(shop.pk)]]
+    assert to_shop == [{"type": "presence", "agents_online": False}]
+
+
+def test_an_agents_heartbeat_tells_it_too_where_no_sweep_can(shop, sales, agent_cat, broadcasts):
+    """The embedded default's worker sees neither presence nor the sockets: the
+    dashboard's heartbeat, in the server process, tells of the closing."""
+    agent_cat.teams.add(sales)
+    AGENTS.connect(agent_cat.user_id)
+    broadcast_presence()
+    close_all_day(sales)
+    del broadcasts[:]
+    after_agent_heartbeat()
     to_shop = [e for g, e in broadcasts if g == [events.widget_visitors_group(shop.pk)]]
     assert to_shop == [{"type": "presence", "agents_online": False}]
