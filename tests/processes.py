@@ -131,12 +131,15 @@ class Stack:
             self.stop(name)
 
 
-def post_json(url: str, payload: dict, headers: dict | None = None) -> dict:
+def post_json(
+    url: str, payload: dict, headers: dict | None = None, *, method: str = "POST"
+) -> dict:
+    """Send ``payload`` as JSON (POST, or ``method``); returns the JSON answer."""
     request = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json", **(headers or {})},
-        method="POST",
+        method=method,
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)

@@ -105,7 +105,11 @@ def mailing_settings(smtp_port: int, **settings: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("stack")
-    with services_stack(tmp, EMAIL_FILE_PATH=str(tmp / "mail")) as stack:
+    # Agents pick chats by hand here, so each test decides who has which; routing
+    # across servers has its own stack (test_routing.py).
+    with services_stack(
+        tmp, EMAIL_FILE_PATH=str(tmp / "mail"), PARLEY_AUTO_ASSIGN="false"
+    ) as stack:
         yield stack
 
 
