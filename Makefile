@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run install migrate test test-embedded test-services lint format messages bench clean
+.PHONY: run install migrate test test-embedded test-services lint format messages bench bench-routing clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -61,6 +61,10 @@ messages: install
 # Starts its own servers on 127.0.0.1 and prints a row for docs/benchmarks.md.
 bench: install
 	$(PY) bench/relay.py
+
+# What routing costs, timed in this process on a database of its own (SQLite).
+bench-routing: install
+	$(PY) bench/routing.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
