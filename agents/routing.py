@@ -55,8 +55,11 @@ class Seat:
     load: int
     team_ids: set[int]
 
+    def has_room(self) -> bool:
+        return self.load < self.profile.max_concurrent_chats
+
     def takes(self, ticket: Ticket, closed: set[int]) -> bool:
-        if self.load >= self.profile.max_concurrent_chats:
+        if not self.has_room():
             return False
         return ticket.team_id is None or (
             ticket.team_id in self.team_ids and ticket.team_id not in closed
@@ -84,7 +87,8 @@ def _assign_queued_chats() -> int:
         .filter(user__is_active=True)
         .order_by("pk")
     )
-    seats = _seats(profiles)
+    # Everyone full is the common case while chats wait: done before the queue is read.
+    seats = _seats_with_room(profiles)
     if not seats:
         return 0
     closed = closed_team_ids(timezone.now())
@@ -102,9 +106,9 @@ def _assign_queued_chats() -> int:
     return assigned
 
 
-def _seats(profiles: list[AgentProfile]) -> list[Seat]:
-    """The available agents among the locked ``profiles``, each with their load
-    counted after the lock was taken."""
+def _seats_with_room(profiles: list[AgentProfile]) -> list[Seat]:
+    """The available agents with room among the locked ``profiles``, each with
+    their load counted after the lock was taken."""
     connected = AGENTS.online_ids([profile.user_id for profile in profiles])
     available = [
         profile
@@ -118,15 +122,14 @@ def _seats(profiles: list[AgentProfile]) -> list[Seat]:
         .values_list("assignee")
         .annotate(Count("pk"))
     )
-    team_ids: dict[int, set[int]] = {}
+    seats = [Seat(profile, loads.get(profile.user_id, 0), set()) for profile in available]
+    seats = [seat for seat in seats if seat.has_room()]
+    by_profile = {seat.profile.pk: seat for seat in seats}
     for profile_id, team_id in AgentProfile.teams.through.objects.filter(
-        agentprofile__in=available
+        agentprofile__in=list(by_profile)
     ).values_list("agentprofile_id", "team_id"):
-        team_ids.setdefault(profile_id, set()).add(team_id)
-    return [
-        Seat(profile, loads.get(profile.user_id, 0), team_ids.get(profile.pk, set()))
-        for profile in available
-    ]
+        by_profile[profile_id].team_ids.add(team_id)
+    return seats
 
 
 def _give(ticket: Ticket, profile: AgentProfile) -> None:

@@ -10,6 +10,9 @@ from .routing import route_queue
 
 # What everyone was last told about presence, so the sweep speaks only of changes.
 LAST_TOLD_KEY = "presence:last-told"
+# Held for a few seconds by the heartbeat that ran the check last.
+HEARTBEAT_CHECK_KEY = "presence:heartbeat-check"
+HEARTBEAT_CHECK_EVERY = 5
 
 
 def agent_set_status(*, profile: AgentProfile, status: str) -> AgentProfile:
@@ -26,7 +29,13 @@ def after_agent_heartbeat() -> None:
     raises a maximum, the idle sweep resolves a chat) is caught on agents'
     heartbeats, in a server process, which sees presence and reaches the sockets
     in either configuration (the embedded default's worker does neither). While
-    no agent pings, nobody could take a chat anyway."""
+    no agent pings, nobody could take a chat anyway.
+
+    Once per HEARTBEAT_CHECK_EVERY seconds for the whole installation, however
+    many dashboards ping: the check's cost grows with the agents, and so would
+    the number of pings (docs/benchmarks.md, "Routing")."""
+    if not cache.add(HEARTBEAT_CHECK_KEY, 1, timeout=HEARTBEAT_CHECK_EVERY):
+        return
     broadcast_presence_if_changed()
     route_queue()
 

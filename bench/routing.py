@@ -39,7 +39,6 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MAX_CHATS = 5  # each agent's max_concurrent_chats (the default)
-PING_SECONDS = 20  # PING_INTERVAL_MS in static/dashboard/socket.js
 TEAMS = ("Billing", "Sales", "Technical")
 
 
@@ -380,8 +379,16 @@ def backlog_run() -> tuple[int, int]:
 
 def run_cases(helpdesk: Helpdesk, budget: float) -> list[tuple]:
     """(case, Series, divisor) rows, in the order of the table."""
+    from django.core.cache import cache
+
     from agents.routing import route_queue
-    from agents.services import after_agent_heartbeat
+    from agents.services import HEARTBEAT_CHECK_KEY, after_agent_heartbeat
+
+    def heartbeat_check() -> None:
+        """The check one heartbeat in HEARTBEAT_CHECK_EVERY seconds runs; the
+        others find it taken and return."""
+        cache.delete(HEARTBEAT_CHECK_KEY)
+        after_agent_heartbeat()
 
     rows = []
     new_chats = NewChats(helpdesk)
@@ -393,8 +400,8 @@ def run_cases(helpdesk: Helpdesk, budget: float) -> list[tuple]:
     rows.append(("`route_queue()`, queue empty", measure(route_queue, budget=budget, most=3000), 1))
     rows.append(
         (
-            "`after_agent_heartbeat()`, queue empty",
-            measure(after_agent_heartbeat, budget=budget, most=3000),
+            "`after_agent_heartbeat()` check, queue empty",
+            measure(heartbeat_check, budget=budget, most=3000),
             1,
         )
     )
@@ -416,8 +423,8 @@ def run_cases(helpdesk: Helpdesk, budget: float) -> list[tuple]:
     rows.append((f"`route_queue()`, {len(helpdesk.queued)} waiting, everyone busy", busy, 1))
     rows.append(
         (
-            f"`after_agent_heartbeat()`, {len(helpdesk.queued)} waiting, everyone busy",
-            measure(after_agent_heartbeat, budget=budget, most=1000),
+            f"`after_agent_heartbeat()` check, {len(helpdesk.queued)} waiting, everyone busy",
+            measure(heartbeat_check, budget=budget, most=1000),
             1,
         )
     )
@@ -524,17 +531,18 @@ def main() -> None:
             top = duration(max(series.seconds) / per)
             queries = f"{series.queries}" if per == 1 else f"{series.queries / per:.1f}"
         print(f"| {case} | {runs} | {median} | {p95} | {top} | {queries} |")
-    # Every dashboard's heartbeat runs a pass: their number grows with the agents,
-    # and so does each one's cost.
-    pings = args.agents / PING_SECONDS
+    # However many dashboards ping, one heartbeat per HEARTBEAT_CHECK_EVERY
+    # seconds runs the check for the installation.
+    from agents.services import HEARTBEAT_CHECK_EVERY
+
     print()
     for case, series, _ in rows:
         if case.startswith("`after_agent_heartbeat()`"):
             state = case.split(", ", 1)[1]
+            share = series.median / HEARTBEAT_CHECK_EVERY * 1000
             print(
-                f"- {state}: {args.agents} dashboards pinging every {PING_SECONDS} s make "
-                f"{pings:.1f} heartbeats a second, which take {pings * series.median * 1000:.0f} "
-                "ms of every second (median, wall clock)"
+                f"- {state}: one check every {HEARTBEAT_CHECK_EVERY} s, whatever the number of "
+                f"agents: {share:.1f} ms of every second (median, wall clock)"
             )
 
 

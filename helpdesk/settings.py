@@ -132,6 +132,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # apart.
 REDIS_PREFIX = os.environ.get("PARLEY_REDIS_PREFIX", "parley")
 
+# The embedded default's cache. Presence keeps two keys per connected person:
+# locmem's default of 300 entries would forget everyone past the 150th.
+LOCAL_CACHE = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "OPTIONS": {"MAX_ENTRIES": 100_000},
+}
+
 if REDIS_URL:
     # The pub/sub layer: measured faster than the list-based default and it does not
     # drop under load (see DESIGN.md). Delivery rests on the database seq anyway.
@@ -150,7 +157,7 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": LOCAL_CACHE}
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -244,6 +244,20 @@ async def test_an_agents_heartbeat_gives_out_what_waited_for_room(widget, agent_
     await communicator.disconnect()
 
 
+def test_a_pass_with_everyone_full_stops_before_reading_the_queue(
+    chat, agent_bob, django_assert_max_num_queries
+):
+    agent_bob.max_concurrent_chats = 1
+    agent_bob.save()
+    online(agent_bob)
+    for _ in range(20):
+        chat()
+    # Anything queued? Then lock the agents (a savepoint around it) and count their
+    # loads; then the places. No teams, no queue read.
+    with django_assert_max_num_queries(6):
+        assert routing.route_queue() == 0
+
+
 def test_a_visitor_sees_their_place_in_the_widget_api(chat, api):
     chat()
     second = chat()

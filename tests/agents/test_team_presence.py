@@ -6,9 +6,10 @@ presence sweep."""
 from datetime import time
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
-from agents import tasks
+from agents import services, tasks
 from agents.presence import widget_online
 from agents.services import after_agent_heartbeat, agent_set_status, broadcast_presence
 from chat import events
@@ -93,3 +94,14 @@ def test_an_agents_heartbeat_tells_it_too_where_no_sweep_can(shop, sales, agent_
     after_agent_heartbeat()
     to_shop = [e for g, e in broadcasts if g == [events.widget_visitors_group(shop.pk)]]
     assert to_shop == [{"type": "presence", "agents_online": False}]
+
+
+def test_the_heartbeat_check_runs_once_per_few_seconds_however_many_ping(monkeypatch):
+    passes = []
+    monkeypatch.setattr(services, "route_queue", lambda: passes.append(1))
+    for _ in range(3):  # three dashboards ping at once
+        after_agent_heartbeat()
+    assert passes == [1]
+    cache.delete(services.HEARTBEAT_CHECK_KEY)  # the few seconds are over
+    after_agent_heartbeat()
+    assert passes == [1, 1]

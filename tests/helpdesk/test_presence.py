@@ -41,3 +41,15 @@ def test_a_disconnect_after_everything_expired_is_harmless():
 def test_kinds_do_not_mix():
     AGENTS.connect(7)
     assert not Presence("test-visitor").is_online(7)
+
+
+def test_the_embedded_cache_keeps_everyone_present(settings):
+    """Locmem's default of 300 entries forgot everyone past the 150th person."""
+    from helpdesk.settings import LOCAL_CACHE
+
+    settings.CACHES = {"default": LOCAL_CACHE}
+    cache.clear()
+    people = range(1, 1001)
+    for person in people:
+        AGENTS.connect(person)
+    assert AGENTS.online_ids(list(people)) == set(people)
