@@ -9,8 +9,9 @@ A chat in the queue (helpdesk/queue.py) goes to an available agent with room:
   oldest, so that equals take turns.
 
 A pass runs when a chat arrives, when an agent comes online, when a ticket ends or
-changes hands, and on every agent's heartbeat (every 20 s per dashboard) for
-whatever else makes room (an admin's edit, a team opening, the idle sweep).
+changes hands, and in the heartbeat check (agents.services.after_agent_heartbeat,
+every few seconds while an agent is connected) for whatever else makes room (an
+admin's edit, a team opening, the idle sweep).
 
 Race safety: a pass locks every agent profile, always in the same order, before it
 counts anyone's chats, so passes in different processes take turns and two never
