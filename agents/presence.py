@@ -34,23 +34,15 @@ def agents_with_presence() -> list[dict]:
     ]
 
 
-def available_teams() -> tuple[bool, set[int]]:
-    """Whether any agent is available, and the open teams with one available."""
-    profiles = list(
-        AgentProfile.objects.filter(
-            user__is_active=True, status=AgentProfile.Status.ONLINE
-        ).values_list("user_id", "teams")
-    )
-    connected = AGENTS.online_ids(list({user_id for user_id, _ in profiles}))
-    teams = {team_id for user_id, team_id in profiles if user_id in connected and team_id}
-    return bool(connected), teams - closed_team_ids(timezone.now())
-
-
 def agents_online(team_id: int | None = None) -> bool:
     """Whether a visitor can expect a live answer now from the team (None: from
     anyone)."""
-    anyone, teams = available_teams()
-    return anyone if team_id is None else team_id in teams
+    profiles = AgentProfile.objects.filter(user__is_active=True, status=AgentProfile.Status.ONLINE)
+    if team_id is not None:
+        if team_id in closed_team_ids(timezone.now()):
+            return False
+        profiles = profiles.filter(teams=team_id)
+    return bool(AGENTS.online_ids(list(profiles.values_list("user_id", flat=True))))
 
 
 def widget_online(widget: Widget | None) -> bool:
@@ -59,9 +51,17 @@ def widget_online(widget: Widget | None) -> bool:
 
 
 def widgets_online() -> dict[int | None, bool]:
-    """``agents_online`` for every widget at once (None: visitors of no widget)."""
-    anyone, teams = available_teams()
-    online: dict[int | None, bool] = {None: anyone}
+    """``widget_online`` for every widget at once, and under None whether any
+    agent is available (for visitors of no widget, and for agents)."""
+    profiles = list(
+        AgentProfile.objects.filter(
+            user__is_active=True, status=AgentProfile.Status.ONLINE
+        ).values_list("user_id", "teams")
+    )
+    connected = AGENTS.online_ids(list({user_id for user_id, _ in profiles}))
+    teams = {team_id for user_id, team_id in profiles if user_id in connected and team_id}
+    teams -= closed_team_ids(timezone.now())
+    online: dict[int | None, bool] = {None: bool(connected)}
     for widget_id, team_id in Widget.objects.values_list("pk", "team_id"):
-        online[widget_id] = anyone if team_id is None else team_id in teams
+        online[widget_id] = online[None] if team_id is None else team_id in teams
     return online

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from chat import events
 
 from .models import AgentProfile
-from .presence import agents_with_presence, available_teams, widgets_online
+from .presence import agents_with_presence, widgets_online
 from .routing import route_queue
 
 # What everyone was last told about presence, so the sweep speaks only of changes.
@@ -69,4 +69,5 @@ def broadcast_presence_if_changed() -> bool:
 
 
 def _presence_now() -> tuple[bool, list[dict], dict[int | None, bool]]:
-    return available_teams()[0], agents_with_presence(), widgets_online()
+    widgets = widgets_online()
+    return widgets[None], agents_with_presence(), widgets

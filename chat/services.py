@@ -175,7 +175,7 @@ def post_message(
         )
     events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
     # Robust: what listens (routing, scheduling emails) can fail without failing a
-    # message that is already stored; the beat jobs catch up with what it missed.
+    # message that is already stored; the heartbeat check's routing pass catches up.
     transaction.on_commit(lambda: message_posted.send(sender=Message, message=message), robust=True)
     return message
 

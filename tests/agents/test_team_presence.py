@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from agents import services, tasks
-from agents.presence import widget_online
+from agents.presence import agents_online, widget_online
 from agents.services import after_agent_heartbeat, agent_set_status, broadcast_presence
 from chat import events
 from helpdesk.models import OpeningHours, Team
@@ -105,3 +105,23 @@ def test_the_heartbeat_check_runs_once_per_few_seconds_however_many_ping(monkeyp
     cache.delete(services.HEARTBEAT_CHECK_KEY)  # the few seconds are over
     after_agent_heartbeat()
     assert passes == [1, 1]
+
+
+def test_anyone_online_the_visitor_message_check_is_one_query(agent_bob, django_assert_num_queries):
+    """Asked after every visitor message: business hours only cost a query when
+    the chat has a team."""
+    AGENTS.connect(agent_bob.user_id)
+    with django_assert_num_queries(1):
+        assert agents_online() is True
+
+
+def test_presence_for_every_widget_reads_each_table_once(
+    shop, widget, sales, agent_cat, django_assert_num_queries
+):
+    agent_cat.teams.add(sales)
+    AGENTS.connect(agent_cat.user_id)
+    # Online agents with their teams, the opening hours, the widgets, then the
+    # agents list the dashboards get.
+    with django_assert_num_queries(4):
+        told = services._presence_now()
+    assert told[0] is True and told[2] == {None: True, shop.pk: True, widget.pk: True}
