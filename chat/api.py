@@ -11,13 +11,16 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from helpdesk.abuse import email_limits
+from helpdesk.abuse.throttling import AddressNotBlocked, WidgetRateThrottle
 from helpdesk.models import Ticket, Visitor, Widget
+from helpdesk.parsers import JSONParser
 from helpdesk.services import visitor_touch
 
 from . import attachments, closing, events, selectors, services
@@ -95,7 +98,11 @@ def embeddable_widget(request: Request, key: object) -> Widget:
 
 class VisitorAPIView(APIView):
     authentication_classes = [VisitorTokenAuthentication]
-    permission_classes = [IsVisitor, VisitorOriginAllowed]
+    permission_classes = [AddressNotBlocked, IsVisitor, VisitorOriginAllowed]
+    throttle_classes = [WidgetRateThrottle]
+    # The rate-limit scope of each method (settings.RATE_LIMIT_DEFAULTS); methods
+    # not named count as "read".
+    throttle_scopes: dict[str, str] = {}
 
     @property
     def visitor(self) -> Visitor:
@@ -116,7 +123,9 @@ class WidgetConfigView(APIView):
     a page can draw the launcher without creating one."""
 
     authentication_classes = []
-    permission_classes = []
+    permission_classes = [AddressNotBlocked]
+    throttle_classes = [WidgetRateThrottle]
+    throttle_scopes = {"GET": "config"}
     # Wired by helpdesk/urls.py, because chat must not import the agents app.
     agents_online = None
 
@@ -135,7 +144,9 @@ class WidgetSessionView(APIView):
     was sent to and answers ``open``: the ticket to show."""
 
     authentication_classes = []
-    permission_classes = []
+    permission_classes = [AddressNotBlocked]
+    throttle_classes = [WidgetRateThrottle]
+    throttle_scopes = {"POST": "session"}
     # Wired by helpdesk/urls.py, because chat must not import the agents app.
     agents_online = None
 
@@ -195,6 +206,8 @@ def reopened_ticket(token: str | None, widget: Widget) -> Ticket | None:
 
 
 class WidgetTicketListView(VisitorAPIView):
+    throttle_scopes = {"GET": "read", "POST": "conversation"}
+
     def get(self, request: Request) -> Response:
         tickets = selectors.visitor_tickets(self.visitor)
         return Response({"results": [events.visitor_ticket_payload(t) for t in tickets]})
@@ -217,6 +230,8 @@ class WidgetTicketListView(VisitorAPIView):
 
 
 class WidgetMessagesView(VisitorAPIView):
+    throttle_scopes = {"GET": "read", "POST": "message"}
+
     @extend_schema(parameters=[HistoryQuerySerializer], responses=HistoryOutputSerializer)
     def get(self, request: Request, ticket_id: int) -> Response:
         ticket = self.ticket(ticket_id)
@@ -234,6 +249,8 @@ class WidgetMessagesView(VisitorAPIView):
 
 
 class WidgetOfflineMessageView(VisitorAPIView):
+    throttle_scopes = {"POST": "conversation"}
+
     @extend_schema(request=OfflineMessageInputSerializer)
     def post(self, request: Request) -> Response:
         """Leave a message and an email while no agent is online (idempotent by
@@ -244,6 +261,8 @@ class WidgetOfflineMessageView(VisitorAPIView):
 
 
 class WidgetTypingView(VisitorAPIView):
+    throttle_scopes = {"POST": "signal"}
+
     @extend_schema(request=TypingInputSerializer, responses={204: None})
     def post(self, request: Request, ticket_id: int) -> Response:
         """Typing started or stopped, for visitors without a socket."""
@@ -254,6 +273,8 @@ class WidgetTypingView(VisitorAPIView):
 
 
 class WidgetSeenView(VisitorAPIView):
+    throttle_scopes = {"POST": "signal"}
+
     @extend_schema(request=SeenInputSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
         """A read receipt, for visitors without a socket. Answers the stored seq."""
@@ -264,6 +285,8 @@ class WidgetSeenView(VisitorAPIView):
 
 
 class WidgetEndView(VisitorAPIView):
+    throttle_scopes = {"POST": "lifecycle"}
+
     def post(self, request: Request, ticket_id: int) -> Response:
         """The visitor ends the conversation (it is resolved)."""
         ticket = self.ticket(ticket_id)
@@ -272,6 +295,8 @@ class WidgetEndView(VisitorAPIView):
 
 
 class WidgetRatingView(VisitorAPIView):
+    throttle_scopes = {"POST": "lifecycle"}
+
     @extend_schema(request=RatingInputSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
         """Rate an ended conversation 1-5, with an optional comment."""
@@ -284,6 +309,8 @@ class WidgetRatingView(VisitorAPIView):
 
 
 class WidgetTranscriptView(VisitorAPIView):
+    throttle_scopes = {"POST": "transcript"}
+
     @extend_schema(request=TranscriptInputSerializer, responses={202: TranscriptOutputSerializer})
     def post(self, request: Request, ticket_id: int) -> Response:
         """Ask for the transcript by email, sent in the background: now if the
@@ -293,6 +320,8 @@ class WidgetTranscriptView(VisitorAPIView):
         if not email:
             raise ValidationError({"email": [_("Tell us where to send the transcript.")]})
         ticket = self.ticket(ticket_id)
+        if (wait := email_limits.transcript_request_wait(email)) is not None:
+            raise Throttled(wait=wait)
         transcript = closing.request_transcript(ticket=ticket, email=email)
         return Response(
             {"ticket": ticket.pk, "email": email, "when": "on_end" if transcript.on_end else "now"},
@@ -302,6 +331,7 @@ class WidgetTranscriptView(VisitorAPIView):
 
 class WidgetAttachmentView(VisitorAPIView):
     parser_classes = [MultiPartParser]
+    throttle_scopes = {"POST": "upload"}
 
     @extend_schema(request={"multipart/form-data": AttachmentInputSerializer})
     def post(self, request: Request, ticket_id: int) -> Response:

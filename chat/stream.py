@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from rest_framework import exceptions
 
+from helpdesk.abuse import throttling
+from helpdesk.abuse.addresses import rate_key, request_address
 from helpdesk.models import Visitor, Widget
 
 from . import events
@@ -35,8 +37,11 @@ def sse(frame: dict) -> str:
     return f"event: {frame['type']}\ndata: {json.dumps(frame, separators=(',', ':'))}\n\n"
 
 
-def error_response(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message}, status=status)
+def error_response(status: int, code: str, message: str, wait: float | None = None) -> JsonResponse:
+    response = JsonResponse({"code": code, "message": message}, status=status)
+    if wait is not None:
+        response["Retry-After"] = str(int(wait))
+    return response
 
 
 class VisitorStreamView(View):
@@ -56,7 +61,8 @@ class VisitorStreamView(View):
             visitor = await database_sync_to_async(self.authenticate)(request)
             resume = parse_resume(json.loads(request.GET.get("resume") or "{}"))
         except exceptions.APIException as exc:
-            return error_response(exc.status_code, exc.get_codes(), str(exc.detail))
+            wait = getattr(exc, "wait", None)
+            return error_response(exc.status_code, exc.get_codes(), str(exc.detail), wait)
         except (ValueError, FrameError) as exc:
             message = exc.message if isinstance(exc, FrameError) else "resume is not JSON."
             return error_response(400, "invalid_resume", message)
@@ -81,12 +87,19 @@ class VisitorStreamView(View):
         return response
 
     def authenticate(self, request: HttpRequest) -> Visitor:
-        """The same checks as the widget REST API: token, blocked, origin."""
+        """The same checks as the widget REST API: address, token, blocked,
+        origin, rate limits."""
+        throttling.check_address(request)
         result = VisitorTokenAuthentication().authenticate(request)
         if result is None:
             raise exceptions.NotAuthenticated(_("Send Authorization: Visitor <token>."))
         visitor = result[1]
         check_origin(visitor.widget, request.headers.get("Origin"))
+        throttling.check(
+            "stream",
+            address_key=rate_key(request_address(request)),
+            visitor_id=visitor.pk,
+        )
         return visitor
 
     async def frames(

@@ -1,6 +1,7 @@
 """One error shape for the whole API: ``{"code": ..., "message": ...}``, plus
 ``fields`` for per-field problems. The sockets use the same codes."""
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -9,8 +10,21 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .abuse.body_limits import UploadTooLarge
+
 
 def exception_handler(exc, context):
+    if isinstance(exc, UploadTooLarge):
+        # Stopped while the file was still arriving: the same answer as a file
+        # found too large once it was in (chat.attachments.check_upload).
+        limit = settings.PARLEY["ATTACHMENT_MAX_BYTES"]
+        return Response(
+            {
+                "code": "attachment_too_large",
+                "message": _("Files can be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)},
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError with a code: the client's mistake.
         return Response(

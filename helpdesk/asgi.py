@@ -19,19 +19,30 @@ from django.urls import path  # noqa: E402
 from agents.consumers import AgentConsumer  # noqa: E402
 from agents.presence import widget_online  # noqa: E402
 from chat.consumers import VisitorConsumer  # noqa: E402
+from helpdesk.abuse.addresses import RefuseBlockedAddresses  # noqa: E402
+from helpdesk.abuse.body_limits import BoundedBodies, guard_daphne  # noqa: E402
 
 websocket_urlpatterns = [
     # The widget runs on any site and authenticates with a header-free token in
     # its hello frame, never a cookie, so a foreign Origin gains nothing here.
-    path("ws/widget/", VisitorConsumer.as_asgi(agents_online=widget_online)),
+    path(
+        "ws/widget/",
+        RefuseBlockedAddresses(VisitorConsumer.as_asgi(agents_online=widget_online)),
+    ),
     # The dashboard authenticates with the session cookie, so only our own
     # origins may open it (cross-site WebSocket hijacking).
     path("ws/agent/", AllowedHostsOriginValidator(AuthMiddlewareStack(AgentConsumer.as_asgi()))),
 ]
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": URLRouter(websocket_urlpatterns),
-    }
+# Bodies are refused by size before they are read: daphne reads them before the
+# application is called, so it is told to refuse them itself; other servers stream
+# them through BoundedBodies (helpdesk/abuse/body_limits.py).
+guard_daphne()
+application = BoundedBodies(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": URLRouter(websocket_urlpatterns),
+        }
+    )
 )

@@ -40,6 +40,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .abuse.email_limits import email_allowed
 from .models import Notification
 
 
@@ -53,12 +54,16 @@ def send_once(
 ) -> bool:
     """Send ``templates/emails/<template>``: ``.subject.txt``, ``.txt`` and
     ``.html``, in ``language``, to ``to``, unless ``purpose`` was sent before.
-    Returns whether it sent."""
+    Addresses past their daily cap are left out. Returns whether it sent."""
     to = sorted({address for address in to if address})
     if not to:
         return False
     record, _ = Notification.objects.get_or_create(purpose=purpose)
     if record.sent_at is not None:
+        return False
+    # Addresses that had their day's share of email get none (abuse.email_limits).
+    to = [address for address in to if email_allowed(address)]
+    if not to:
         return False
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())

@@ -7,6 +7,7 @@ the channel layer, the cache and the Celery broker. See ``.env.example``.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -22,6 +23,16 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit like ``20/min`` (s, min, h or day); ``off`` for none."""
+    value = os.environ.get(name, default).strip()
+    if value == "off":
+        return ""
+    if not re.fullmatch(r"\d+/(s|sec|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} is {value!r}; use a rate like 20/min, 600/h or off.")
+    return value
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -58,6 +69,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "helpdesk",
+    "helpdesk.abuse",
     "chat",
     "agents",
 ]
@@ -262,6 +274,18 @@ STORAGES = {
     },
 }
 
+# Bodies are refused by size before they are read (helpdesk/abuse/body_limits.py):
+# any body but an upload up to this many bytes; uploads up to
+# PARLEY["REQUEST_MAX_BYTES"]. Files over 2.5 MB are spooled to disk, and the first
+# handler stops an upload as soon as a file passes the attachment limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PARLEY_BODY_MAX_BYTES", 1024 * 1024))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "helpdesk.abuse.body_limits.AttachmentSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 
@@ -274,6 +298,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "helpdesk.api_errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "helpdesk.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -297,6 +326,33 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 
 # --- Parley ------------------------------------------------------------------------
+# Rate limits of the widget's endpoints, per client address and per visitor
+# (helpdesk/abuse/throttling.py; docs/deploy.md): scope -> (per address, per
+# visitor). Each is PARLEY_RATE_<SCOPE>_PER_IP / _PER_VISITOR in the environment.
+RATE_LIMIT_DEFAULTS = {
+    "config": ("300/min", "off"),  # GET config/: the launcher on every page view
+    "session": ("60/min", "off"),  # POST session/: creates or refreshes a visitor
+    "conversation": ("20/min", "5/min"),  # POST tickets/, offline/: new chats, email agents
+    "message": ("120/min", "30/min"),  # POST messages/ (the socket has its own limit)
+    "upload": ("20/min", "10/min"),  # POST attachments/
+    "transcript": ("10/min", "5/min"),  # POST transcript/: emails an address
+    "stream": ("60/min", "20/min"),  # GET stream/: the fallback transport's connects
+    "read": ("600/min", "240/min"),  # ticket list, history, long polls
+    "signal": ("600/min", "120/min"),  # typing, seen
+    "lifecycle": ("60/min", "20/min"),  # end, rating
+}
+
+
+def rate_limits() -> dict:
+    return {
+        scope: {
+            "ip": env_rate(f"PARLEY_RATE_{scope.upper()}_PER_IP", per_ip),
+            "visitor": env_rate(f"PARLEY_RATE_{scope.upper()}_PER_VISITOR", per_visitor),
+        }
+        for scope, (per_ip, per_visitor) in RATE_LIMIT_DEFAULTS.items()
+    }
+
+
 PARLEY = {
     # How long a visitor token stays valid; the widget refreshes it on every visit.
     "VISITOR_TOKEN_MAX_AGE": int(os.environ.get("PARLEY_VISITOR_TOKEN_MAX_AGE", 60 * 60 * 24 * 30)),
@@ -332,6 +388,28 @@ PARLEY = {
     "AUTO_ASSIGN": env_bool("PARLEY_AUTO_ASSIGN", True),
     # Where agents reach the dashboard, for links in their emails.
     "SITE_URL": os.environ.get("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+    # The header a trusted proxy puts the client's address in (X-Forwarded-For,
+    # X-Real-IP); empty: the connection's peer, since clients can send any header.
+    "CLIENT_ADDRESS_HEADER": os.environ.get("PARLEY_CLIENT_ADDRESS_HEADER", "").strip(),
+    # Proxies of yours that each append to that header: the client's address is
+    # this many places from its right end.
+    "TRUSTED_PROXY_COUNT": int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "1")),
+    "RATE_LIMITS": rate_limits(),
+    # Emails to one address per UTC day, of every kind (transcripts, replies,
+    # team notifications); past it they are not sent.
+    "EMAILS_PER_ADDRESS_PER_DAY": int(os.environ.get("PARLEY_EMAILS_PER_ADDRESS_PER_DAY", "200")),
+    # Transcript requests naming one address per UTC day, from anyone; past it 429.
+    "TRANSCRIPTS_PER_ADDRESS_PER_DAY": int(
+        os.environ.get("PARLEY_TRANSCRIPTS_PER_ADDRESS_PER_DAY", "10")
+    ),
+    # Largest request body with files (an upload): the attachment and the form
+    # around it. Anything larger is refused (413) before it is read.
+    "REQUEST_MAX_BYTES": int(
+        os.environ.get(
+            "PARLEY_REQUEST_MAX_BYTES",
+            int(os.environ.get("PARLEY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)) + 512 * 1024,
+        )
+    ),
 }
 
 LOGGING = {

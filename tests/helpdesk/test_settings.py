@@ -79,3 +79,13 @@ def test_with_debug_off_and_a_real_secret_it_starts(tmp_path):
     result = run_settings(tmp_path, DEBUG="false", SECRET_KEY="a-real-secret-" + "x" * 40)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False
+
+
+def test_a_rate_limit_is_read_from_the_environment_and_a_bad_one_refuses_to_start(tmp_path):
+    good = run_settings(
+        tmp_path, PARLEY_RATE_MESSAGE_PER_IP="5/h", PARLEY_RATE_SESSION_PER_IP="off"
+    )
+    assert good.returncode == 0, good.stderr
+    bad = run_settings(tmp_path, PARLEY_RATE_MESSAGE_PER_VISITOR="lots")
+    assert bad.returncode != 0
+    assert "PARLEY_RATE_MESSAGE_PER_VISITOR" in bad.stderr

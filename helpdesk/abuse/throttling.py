@@ -1,0 +1,133 @@
+"""Rate limits for the widget's endpoints, per client address and per visitor,
+counted in the shared cache (Redis in the services configuration), so they hold
+across every web process.
+
+Each limit is a fixed window: ``20/min`` allows 20 hits in each clock minute. A
+counter is one atomic increment (Redis INCR), so concurrent requests in several
+processes can't overrun it the way a read-then-write history could. At a window's
+edge a client may get up to twice the rate in a short span; the steady rate is
+the limit.
+"""
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, permissions
+from rest_framework.throttling import BaseThrottle
+
+from .addresses import is_address_blocked, rate_key, request_address
+
+RATE_PATTERN = re.compile(r"^(\d+)/(s|sec|min|h|hour|d|day)$")
+PERIOD_SECONDS = {"s": 1, "sec": 1, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+# Scope of requests whose method a view names no scope for (HEAD, OPTIONS, or a
+# method it does not allow, answered 405 after the throttles ran).
+OTHER_METHODS_SCOPE = "read"
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+
+def parse_rate(text: str) -> Rate:
+    """``"20/min"`` -> Rate(20, 60). Raises ImproperlyConfigured for anything else."""
+    match = RATE_PATTERN.match(text.strip())
+    if not match:
+        raise ImproperlyConfigured(f"{text!r} is not a rate like 20/min, 600/h or 10/day.")
+    return Rate(int(match[1]), PERIOD_SECONDS[match[2]])
+
+
+def take(key: str, rate: Rate) -> float | None:
+    """Count one hit against ``key``. None if it is within ``rate``; otherwise the
+    seconds until the window ends and hits are allowed again."""
+    now = time.time()
+    window = int(now // rate.seconds)
+    counter = f"rate:{key}:{window}"
+    # The counter outlives its window by a little, so a slow clock on another
+    # process still finds it.
+    cache.add(counter, 0, timeout=rate.seconds + 5)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # it expired between add and incr
+        cache.add(counter, 1, timeout=rate.seconds + 5)
+        count = 1
+    if count <= rate.count:
+        return None
+    return max(1.0, (window + 1) * rate.seconds - now)
+
+
+def hashed(value: str) -> str:
+    """Keys that hold what people typed (email addresses) are hashed: any
+    character and length is then a valid cache key, and Redis holds no addresses."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def limits(scope: str) -> dict[str, Rate | None]:
+    try:
+        configured = settings.PARLEY["RATE_LIMITS"][scope]
+    except KeyError:
+        raise ImproperlyConfigured(f"No rate limits for scope {scope!r}.") from None
+    return {kind: parse_rate(text) if text else None for kind, text in configured.items()}
+
+
+def check(scope: str, *, address_key: str, visitor_id: object = None) -> None:
+    """Count a request in ``scope`` against its address and its visitor (if
+    any); raise ``Throttled`` (429, ``Retry-After``) if either is over its rate."""
+    rates = limits(scope)
+    counted = [("ip", address_key)]
+    if visitor_id is not None:
+        counted.append(("visitor", str(visitor_id)))
+    for kind, ident in counted:
+        rate = rates.get(kind)
+        if rate is not None and (wait := take(f"{scope}:{kind}:{ident}", rate)) is not None:
+            raise exceptions.Throttled(wait=wait)
+
+
+def scope_for(view, method: str) -> str:
+    scopes = getattr(view, "throttle_scopes", None)
+    if scopes is None:
+        raise ImproperlyConfigured(f"{type(view).__name__} names no throttle_scopes.")
+    return scopes.get(method, OTHER_METHODS_SCOPE)
+
+
+class WidgetRateThrottle(BaseThrottle):
+    """DRF's hook for the limits: a view names a scope per method in
+    ``throttle_scopes`` (``{"POST": "conversation"}``), and each request counts
+    against its address and, once authenticated, its visitor."""
+
+    def allow_request(self, request, view) -> bool:
+        visitor = request.auth if hasattr(request.auth, "widget_id") else None
+        try:
+            check(
+                scope_for(view, request.method),
+                address_key=rate_key(request_address(request)),
+                visitor_id=visitor.pk if visitor is not None else None,
+            )
+        except exceptions.Throttled as exc:
+            self.retry_after = exc.wait
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return getattr(self, "retry_after", None)
+
+
+def check_address(request) -> None:
+    """403 for a blocked address or range."""
+    if is_address_blocked(request_address(request)):
+        raise exceptions.PermissionDenied(
+            _("Requests from your network are blocked."), code="address_blocked"
+        )
+
+
+class AddressNotBlocked(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        check_address(request)
+        return True
