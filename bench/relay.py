@@ -1,225 +1,443 @@
-"""End-to-end message latency through Parley's real path.
+"""Parley's message path against a bare Channels relay, side by side (issue 10).
 
-Visitors send over /ws/widget/; every message goes through post_message (a
-database write) and reaches an agent subscribed on /ws/agent/. The benchmark
-starts its own server processes on 127.0.0.1, drives them for a fixed time at a
-fixed rate, and stops by itself.
+For each configuration — the embedded default (SQLite, in-memory layer) and, when
+PostgreSQL and Redis answer, the services one (PostgreSQL, Redis pub/sub layer) —
+it starts Parley and the reference relay (bench/bare_relay) as daphne processes
+on 127.0.0.1, puts the same load on both with the same client, and measures:
 
-    .venv/bin/python bench/relay.py --rooms 50 --rate 100 --seconds 20
-    .venv/bin/python bench/relay.py --redis redis://127.0.0.1:6379/0 \
-        --database postgres://postgres@127.0.0.1:5432/test --servers 2
+- relay: ``--rooms`` visitor sockets, one agent subscribed to every room, 130-byte
+  messages at ``--rate`` for ``--seconds``: delivered live, stored (Parley, read
+  back over REST), p50/p99 from the visitor's send to the agent's receipt, and
+  server CPU per 1,000 messages from /proc/<pid>/stat;
+- knee: the highest offered rate at which every message arrives live with
+  p99 <= ``--knee-p99`` ms, in short steps; on the services configuration also
+  two Parley daphnes against one;
+- typing: ``--typists`` visitors sending typing frames with a draft at
+  ``--typing-rate`` each, beside messages at ``--typing-message-rate``; CPU per
+  typing frame and message p99 with and without typing;
+- idle: ``--idle-sockets`` authenticated visitor sockets on one process: memory
+  per socket and CPU while idle (the embedded configuration unless told).
 
-It prints one Markdown table row for docs/benchmarks.md.
+Everything runs on 127.0.0.1 and stops by itself. Progress goes to stderr; the
+table, in Markdown for docs/benchmarks.md, to stdout.
+
+    .venv/bin/python bench/relay.py                         # every case (make bench)
+    .venv/bin/python bench/relay.py --cases relay --configs embedded
+    .venv/bin/python bench/relay.py --cases knee --configs services
+    .venv/bin/python bench/relay.py --cases idle --idle-sockets 2000
 """
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import json
 import secrets
-import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
-import websockets
+import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.processes import Stack, post_json, process_env
+from bench.harness import (
+    Idle,
+    Knee,
+    Load,
+    Parley,
+    Reference,
+    Room,
+    Run,
+    Target,
+    idle_sockets,
+    knee,
+    log,
+    ms,
+    raise_fd_limit,
+)
+from bench.routing import own_database
+from tests import services_up
+from tests.processes import Stack, process_env
 
-CLOCK_TICKS = 100  # USER_HZ on Linux
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def get_json(url: str, headers: dict) -> dict:
-    request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)
-
-
-class Room:
-    """One visitor with one ticket, on one of the servers."""
-
-    def __init__(self, stack: Stack, server: str):
-        self.stack = stack
-        self.server = server
-        session = post_json(
-            stack.http(server, "/api/widget/session/"), {"key": "demo", "name": "Bench"}
-        )
-        self.token = session["token"]
-        first = post_json(
-            stack.http(server, "/api/widget/tickets/"),
-            {"body": "bench start", "client_id": str(uuid.uuid4())},
-            {"Authorization": f"Visitor {self.token}"},
-        )
-        self.ticket = first["ticket"]
-        self.socket = None
-        self.acked = 0
-
-    async def connect(self) -> None:
-        self.socket = await websockets.connect(
-            self.stack.ws(self.server, "/ws/widget/"), origin="https://shop.example"
-        )
-        await self.socket.send(json.dumps({"type": "hello", "token": self.token}))
-        self.drainer = asyncio.ensure_future(self.drain())
-
-    async def drain(self) -> None:
-        # The benchmark times the agent side; here it only counts acks.
-        async for raw in self.socket:
-            if json.loads(raw)["type"] == "message.ack":
-                self.acked += 1
-
-    async def send(self, body: str) -> None:
-        frame = {"type": "message.send", "ticket": self.ticket, "client_id": body, "body": body}
-        await self.socket.send(json.dumps(frame))
+CASES = ("relay", "knee", "typing", "idle")
+CONFIGS = ("embedded", "services")
+WARM_UP = (20, 2)  # rate, seconds: first queries, imports and caches, not measured
 
 
-async def run(args, stack: Stack, servers: list[str]) -> dict:
-    rooms = [Room(stack, servers[i % len(servers)]) for i in range(args.rooms)]
-    for room in rooms:
-        await room.connect()
-
-    # The agent listens on the last server, so with --servers 2 every message
-    # crosses the channel layer between processes.
-    agent_server = servers[-1]
-    agent = await websockets.connect(
-        stack.ws(agent_server, "/ws/agent/"), origin=stack.http(agent_server), max_queue=None
-    )
-    await agent.send(json.dumps({"type": "hello", "token": stack.agent_token("ada")}))
-    for room in rooms:
-        await agent.send(json.dumps({"type": "subscribe", "ticket": room.ticket, "after": 1}))
-        await asyncio.sleep(0.15)  # stay under the socket's flood limit
-
-    sent_at: dict[str, float] = {}
-    latencies: list[float] = []
-
-    async def listen() -> None:
-        async for raw in agent:
-            frame = json.loads(raw)
-            if frame["type"] == "message.new":
-                body = frame["message"]["body"]
-                if body in sent_at:
-                    latencies.append(time.monotonic() - sent_at.pop(body))
-
-    listener = asyncio.ensure_future(listen())
-    await asyncio.sleep(1)
-    pids = [process.pid for process in stack.servers.values()]
-    cpu_before = sum(cpu_seconds(pid) for pid in pids)
-
-    interval = 1 / args.rate
-    started = time.monotonic()
-    count = 0
-    while time.monotonic() - started < args.seconds:
-        room = rooms[count % len(rooms)]
-        body = f"m-{count}-{uuid.uuid4().hex[:8]}"
-        sent_at[body] = time.monotonic()
-        await room.send(body)
-        count += 1
-        # Keep the offered rate steady: sleep until this message's slot.
-        delay = started + count * interval - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-    send_seconds = time.monotonic() - started
-
-    await asyncio.sleep(args.drain)
-    cpu_used = sum(cpu_seconds(pid) for pid in pids) - cpu_before
-    listener.cancel()
-
-    # Past the knee the server is still working through its backlog: count what
-    # is stored only once every message is acked (or the settle time is up).
-    deadline = time.monotonic() + args.settle
-    while sum(room.acked for room in rooms) < count and time.monotonic() < deadline:
-        await asyncio.sleep(0.5)
-
-    # Whatever the live stream lost must be in the database, by seq.
-    headers = {"Authorization": f"Token {stack.agent_token('ada')}"}
-    stored = 0
-    for room in rooms:
-        history = get_json(
-            stack.http(servers[0], f"/api/agent/tickets/{room.ticket}/messages/?limit=500"), headers
-        )
-        # The bench's own messages, minus the opening one (routing adds a line).
-        stored += sum(m["sender"]["type"] == "visitor" for m in history["messages"]) - 1
-    return {
-        "sent": count,
-        "offered_rate": count / send_seconds,
-        "delivered_live": len(latencies),
-        "acked": sum(room.acked for room in rooms),
-        "stored": stored,
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else None,
-        "p99_ms": statistics.quantiles(latencies, n=100)[98] * 1000
-        if len(latencies) >= 100
-        else None,
-        "cpu_per_1k": cpu_used / count * 1000,
+@contextlib.contextmanager
+def configuration(name: str, args) -> Iterator[dict]:
+    """The environment both servers get for a configuration. Services: a fresh
+    PostgreSQL database and a fresh Redis key prefix, both removed at the end."""
+    common = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PARLEY_HELLO_TIMEOUT": "60",
     }
+    if name == "embedded":
+        yield common
+        return
+    prefix = f"parley-bench-{uuid.uuid4().hex[:8]}"
+    with own_database(args.database) as database_url:
+        try:
+            yield common | {
+                "DATABASE_URL": database_url,
+                "REDIS_URL": args.redis,
+                "PARLEY_REDIS_PREFIX": prefix,
+            }
+        finally:
+            client = redis.Redis.from_url(args.redis)
+            for key in client.scan_iter(f"{prefix}*"):
+                client.delete(key)
+
+
+def stack(tmp: Path, target: type[Target], settings: dict) -> Target:
+    folder = tmp / f"{target.name}-{uuid.uuid4().hex[:6]}"
+    folder.mkdir()
+    if target is Reference:
+        settings = settings | {"DJANGO_SETTINGS_MODULE": "bench.bare_relay.settings"}
+    return target(Stack(tmp=folder, env=process_env(folder, **settings)))
+
+
+async def open_load(target: Target, rooms: list[Room], servers: int) -> Load:
+    """Sockets for ``rooms`` spread over ``servers`` daphnes, warmed up."""
+    load = Load(target, rooms, target.start(servers))
+    await load.open()
+    await load.run(*WARM_UP, rooms=min(len(rooms), 20))
+    return load
+
+
+async def measure(config: str, args) -> dict:
+    """Every case asked for, on one configuration; returns the results by case."""
+    results: dict = {"config": config}
+    with configuration(config, args) as settings, tempfile.TemporaryDirectory() as tmp:
+        if set(args.cases) & {"relay", "knee", "typing"}:
+            log(f"[{config}] starting the servers")
+            targets = [stack(Path(tmp), Reference, settings), stack(Path(tmp), Parley, settings)]
+            try:
+                await message_cases(config, args, targets, results)
+            finally:
+                for target in targets:
+                    target.stack.stop_all()
+        if "idle" in args.cases and config in args.idle_configs:
+            results["idle"] = {}
+            for kind in (Reference, Parley):
+                log(f"[{config}] idle: {args.idle_sockets} sockets on {kind.name}")
+                target = stack(Path(tmp), kind, settings)
+                results["idle"][kind.name] = await idle_sockets(
+                    target,
+                    args.idle_sockets,
+                    args.idle_seconds,
+                    connect_limit=args.idle_connect_limit,
+                )
+    return results
+
+
+async def message_cases(config: str, args, targets: list[Target], results: dict) -> None:
+    """Relay, knee and typing on one server each, then (services) the knee of two."""
+    count = max(args.rooms, args.typists if "typing" in args.cases else 0)
+    loads = {}
+    for target in targets:
+        rooms = target.rooms(count, chats=count)
+        log(f"[{config}] {target.name}: {count} visitors connecting, agent subscribing")
+        loads[target.name] = await open_load(target, rooms, servers=1)
+
+    if "relay" in args.cases:
+        log(f"[{config}] relay: {args.rooms} rooms at {args.rate}/s for {args.seconds} s")
+        results["relay"] = {
+            name: await load.run(args.rate, args.seconds, rooms=args.rooms, grace=5.0)
+            for name, load in loads.items()
+        }
+    if "knee" in args.cases:
+        log(f"[{config}] knee: every message live, p99 <= {args.knee_p99} ms")
+        results["knee"] = {name: await find_knee(load, args) for name, load in loads.items()}
+    results["stored"] = loads["parley"].stored()
+    log(f"[{config}] stored (relay and knee runs): {results['stored']}")
+
+    if "typing" in args.cases:
+        results["typing"] = {}
+        for name, load in loads.items():
+            log(
+                f"[{config}] typing on {name}: {args.typing_message_rate}/s messages, "
+                f"then with {args.typists} typists at {args.typing_rate}/s"
+            )
+            base = await load.run(
+                args.typing_message_rate, args.typing_seconds, rooms=args.rooms, grace=5.0
+            )
+            typed = await load.run(
+                args.typing_message_rate,
+                args.typing_seconds,
+                rooms=args.rooms,
+                typists=args.typists,
+                typing_rate=args.typing_rate,
+                grace=5.0,
+                settle=20.0,
+            )
+            results["typing"][name] = (base, typed)
+    for load in loads.values():
+        await load.close()
+
+    if "knee" in args.cases and config == "services":
+        parley = targets[1]
+        # A fresh process: typing may have left a backlog behind.
+        parley.restart("parley-0")
+        log(f"[{config}] knee of two Parley daphnes, an agent on each")
+        two = await open_load(parley, loads["parley"].rooms[: args.rooms], servers=2)
+        results["knee2"] = await find_knee(two, args)
+        results["stored2"] = two.stored()
+        await two.close()
+
+
+async def find_knee(load: Load, args) -> Knee:
+    return await knee(
+        load,
+        rooms=args.rooms,
+        start=args.knee_start,
+        limit=args.knee_limit,
+        p99_ms=args.knee_p99,
+        step_seconds=args.step_seconds,
+    )
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+def ratio(parley: float | None, reference: float | None) -> str:
+    if not parley or not reference or parley == float("inf") or reference == float("inf"):
+        return ""
+    return f"{parley / reference:.2f}x"
+
+
+def knee_text(result: Knee) -> str:
+    if result.passed is None:
+        return f"< {result.failed:.0f}/s"
+    if result.failed is None:
+        return f"≥ {result.passed:.0f}/s (search limit)"
+    return f"{result.passed:.0f}/s (fails at {result.failed:.0f}/s)"
+
+
+def live(run: Run) -> str:
+    return f"{run.live}/{run.sent}"
+
+
+def table(all_results: list[dict], args) -> str:
+    rows = []
+
+    def row(config: str, case: str, reference: str, parley: str, vs: str, target: str) -> None:
+        rows.append(f"| {config} | {case} | {reference} | {parley} | {vs} | {target} |")
+
+    for results in all_results:
+        c = results["config"]
+        if "relay" in results:
+            ref, par = results["relay"]["reference"], results["relay"]["parley"]
+            case = f"relay, {args.rooms} rooms at {args.rate:g}/s for {args.seconds:g} s"
+            row(c, f"{case}: delivered live", live(ref), live(par), "", "all")
+            row(c, "… p50", ms(ref.p50_ms), ms(par.p50_ms), ratio(par.p50_ms, ref.p50_ms), "≤ 5 ms")
+            row(
+                c, "… p99", ms(ref.p99_ms), ms(par.p99_ms), ratio(par.p99_ms, ref.p99_ms), "≤ 20 ms"
+            )
+            row(
+                c,
+                "… server CPU per 1,000 messages",
+                f"{ref.cpu_per_1k:.2f} s",
+                f"{par.cpu_per_1k:.2f} s",
+                ratio(par.cpu_per_1k, ref.cpu_per_1k),
+                "≤ 2x reference",
+            )
+        if results.get("stored"):
+            stored, sent, gap_free = results["stored"]
+            row(
+                c,
+                "stored, read back over REST (every settled relay and knee run)",
+                "n/a",
+                f"{stored}/{sent}, seq {'gap-free' if gap_free else 'HAS GAPS'}",
+                "",
+                "= sent",
+            )
+        if "knee" in results:
+            ref, par = results["knee"]["reference"], results["knee"]["parley"]
+            row(
+                c,
+                f"knee: every message live, p99 ≤ {args.knee_p99:g} ms",
+                knee_text(ref),
+                knee_text(par),
+                ratio(par.passed, ref.passed),
+                "≥ 0.5x reference",
+            )
+        if "knee2" in results:
+            two, one = results["knee2"], results["knee"]["parley"]
+            stored, sent, gap_free = results["stored2"]
+            row(
+                c,
+                "knee of two Parley daphnes (x one daphne)",
+                "n/a",
+                f"{knee_text(two)}; stored {stored}/{sent}",
+                ratio(two.passed, one.passed),
+                "≥ 1.6x one",
+            )
+        if "typing" in results:
+            (ref_base, ref), (par_base, par) = (
+                results["typing"]["reference"],
+                results["typing"]["parley"],
+            )
+            case = f"typing, {args.typists} visitors x {args.typing_rate:g}/s with a draft"
+            row(
+                c,
+                f"{case}: delivered live",
+                f"{ref.typing_live}/{ref.typing_sent}",
+                f"{par.typing_live}/{par.typing_sent}",
+                "",
+                "all",
+            )
+            ref_cpu, par_cpu = typing_cpu_ms(ref_base, ref), typing_cpu_ms(par_base, par)
+            row(
+                c,
+                "… server CPU per typing frame",
+                f"{ref_cpu:.2f} ms",
+                f"{par_cpu:.2f} ms",
+                ratio(par_cpu, ref_cpu),
+                "≤ 0.5 ms",
+            )
+            row(
+                c,
+                f"… message p99 at {args.typing_message_rate:g}/s, without → with typing",
+                f"{ms(ref_base.p99_ms)} → {ms(ref.p99_ms)}",
+                f"{ms(par_base.p99_ms)} → {ms(par.p99_ms)}",
+                ratio(par.p99_ms, par_base.p99_ms),
+                "≤ 2x without",
+            )
+        if "idle" in results:
+            ref, par = results["idle"]["reference"], results["idle"]["parley"]
+            case = f"{args.idle_sockets:,} idle sockets on one process"
+            if min(ref.sockets, par.sockets) < args.idle_sockets:
+                case += (
+                    f" ({ref.sockets:,} and {par.sockets:,} opened within "
+                    f"{args.idle_connect_limit:g} s)"
+                )
+            row(
+                c,
+                f"{case}: memory per socket",
+                f"{ref.kib_per_socket:.1f} KiB",
+                f"{par.kib_per_socket:.1f} KiB",
+                ratio(par.kib_per_socket, ref.kib_per_socket),
+                "≤ 50 KiB",
+            )
+            row(
+                c,
+                f"… CPU while idle ({args.idle_seconds:g} s)",
+                f"{ref.idle_core:.1%} of a core",
+                f"{par.idle_core:.1%} of a core",
+                "",
+                "≤ 5 % of a core",
+            )
+            row(
+                c,
+                "… server CPU per connect and hello",
+                f"{ref.server_cpu_per_hello_ms:.2f} ms",
+                f"{par.server_cpu_per_hello_ms:.2f} ms",
+                ratio(par.server_cpu_per_hello_ms, ref.server_cpu_per_hello_ms),
+                "n/a",
+            )
+    header = (
+        "| configuration | case | reference | Parley | Parley / reference | target |\n"
+        "|---|---|---|---|---|---|"
+    )
+    return "\n".join([header, *rows])
+
+
+def typing_cpu_ms(base: Run, typed: Run) -> float:
+    """Server CPU per typing frame: what the run with typing cost beyond the same
+    messages without it, over the typing frames that got through (all of them,
+    unless the server was saturated)."""
+    return (typed.server_cpu - base.server_cpu) / max(typed.typing_delivered, 1) * 1000
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rooms", type=int, default=50)
-    parser.add_argument("--rate", type=float, default=100, help="messages per second, all rooms")
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--drain", type=float, default=5, help="seconds to wait for stragglers")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
-        "--settle", type=float, default=120, help="seconds to wait for every ack when overloaded"
+        "--cases", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES)
     )
-    parser.add_argument("--servers", type=int, default=1)
-    parser.add_argument("--redis", default="", help="REDIS_URL; default: in-memory layer")
-    parser.add_argument("--database", default="", help="PostgreSQL URL; default: SQLite")
+    parser.add_argument(
+        "--configs", default="", help="embedded, services (default: embedded, and services if up)"
+    )
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--rooms", type=int, default=100)
+    parser.add_argument("--rate", type=float, default=100, help="messages a second, all rooms")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--knee-p99", type=float, default=50, help="ms")
+    parser.add_argument("--knee-start", type=float, default=50, help="messages a second")
+    parser.add_argument("--knee-limit", type=float, default=1600, help="messages a second")
+    parser.add_argument("--step-seconds", type=float, default=5)
+    parser.add_argument("--typists", type=int, default=200)
+    parser.add_argument("--typing-rate", type=float, default=4, help="frames a second each")
+    parser.add_argument("--typing-message-rate", type=float, default=50)
+    parser.add_argument("--typing-seconds", type=float, default=8)
+    parser.add_argument("--idle-sockets", type=int, default=10_000)
+    parser.add_argument("--idle-seconds", type=float, default=30)
+    parser.add_argument(
+        "--idle-connect-limit",
+        type=float,
+        default=150,
+        help="seconds to open the idle sockets; what is open then is measured",
+    )
+    parser.add_argument(
+        "--idle-configs", default="embedded", help="configurations to run the idle case on"
+    )
+    parser.add_argument("--json", type=Path, help="also write every run's figures here")
     args = parser.parse_args()
-    if args.servers > 1 and not args.redis:
-        parser.error("--servers > 1 needs --redis: the in-memory layer is per process")
+    args.cases = [case for case in args.cases.split(",") if case]
+    args.idle_configs = args.idle_configs.split(",")
+    if unknown := set(args.cases) - set(CASES):
+        parser.error(f"unknown cases: {', '.join(sorted(unknown))}")
+    if args.configs:
+        configs = args.configs.split(",")
+    else:
+        up = services_up.main(args.database, args.redis) == 0
+        configs = ["embedded", "services"] if up else ["embedded"]
+        if not up:
+            log("PostgreSQL or Redis not reachable: the embedded configuration only.")
+    raise_fd_limit()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        # Measured as deployed: DEBUG off (no query log), with a throwaway secret.
-        settings = {
-            "DEBUG": "false",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "PARLEY_HELLO_TIMEOUT": "30",
+    started = time.monotonic()
+    all_results = []
+    for config in configs:
+        config_started = time.monotonic()
+        all_results.append(asyncio.run(measure(config, args)))
+        log(f"[{config}] done in {time.monotonic() - config_started:.0f} s")
+    log(f"all done in {time.monotonic() - started:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(all_results, default=figures, indent=1))
+    print(table(all_results, args))
+
+
+def figures(value: object) -> object:
+    """JSON for the results' dataclasses, without per-message lists."""
+    if isinstance(value, Run):
+        fields = dataclasses.asdict(value)
+        del fields["latencies"], fields["keys"]
+        return fields | {
+            "p50_ms": value.p50_ms,
+            "p99_ms": value.p99_ms,
+            "cpu_per_1k": value.cpu_per_1k,
         }
-        database_name = None
-        if args.redis:
-            settings["REDIS_URL"] = args.redis
-        if args.database:
-            database_name = f"parley_bench_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(args.database, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{database_name}"')
-            settings["DATABASE_URL"] = args.database.rsplit("/", 1)[0] + f"/{database_name}"
-        stack = Stack(tmp=Path(tmp), env=process_env(Path(tmp), **settings))
-        try:
-            stack.setup()
-            servers = [f"s{i}" for i in range(args.servers)]
-            for name in servers:
-                stack.start_daphne(name)
-            result = asyncio.run(run(args, stack, servers))
-        finally:
-            stack.stop_all()
-            if database_name:
-                with psycopg.connect(args.database, autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{database_name}" WITH (FORCE)')
-
-    setup = (
-        f"{args.servers} daphne, {'Redis pub/sub' if args.redis else 'in-memory'} layer, "
-        f"{'PostgreSQL' if args.database else 'SQLite'}"
-    )
-
-    def ms(value):
-        return f"{value:.0f} ms" if value is not None else "n/a"
-
-    print(json.dumps(result, indent=2))
-    print(
-        f"| {setup} | {args.rooms} | {result['offered_rate']:.0f}/s | "
-        f"{result['delivered_live']}/{result['sent']} | {result['stored']}/{result['sent']} | "
-        f"{ms(result['p50_ms'])} | {ms(result['p99_ms'])} | {result['cpu_per_1k']:.1f} s |"
-    )
+    if isinstance(value, Idle | Knee):
+        return (
+            dataclasses.asdict(value)
+            if isinstance(value, Idle)
+            else {
+                "passed": value.passed,
+                "failed": value.failed,
+                "limit": value.limit,
+                "steps": value.steps,
+            }
+        )
+    raise TypeError(type(value))
 
 
 if __name__ == "__main__":

@@ -78,12 +78,13 @@ class Stack:
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    def start_daphne(self, name: str) -> str:
+    def start_daphne(self, name: str, application: str = "helpdesk.asgi:application") -> str:
+        """Serve ``application`` (Parley unless told otherwise) with daphne on a free
+        port of 127.0.0.1; returns its base URL once it answers /healthz/."""
         port = self.ports.setdefault(name, free_port())
         log = self.tmp / f"daphne-{name}.log"
         self.servers[name] = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "helpdesk.asgi:application"],
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
             cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for_http(self.http(name, "/healthz/"), self.servers[name], log)
