@@ -14,7 +14,7 @@ from chat import events, services
 from chat.api import history_response, message_created_response
 from chat.search import match_snippets, search_tickets
 from chat.serializers import (
-    HistoryOutputSerializer,
+    HISTORY_RESPONSES,
     HistoryQuerySerializer,
     MessageInputSerializer,
 )
@@ -120,7 +120,7 @@ class TicketDetailView(AgentAPIView):
 
 
 class TicketMessagesView(AgentAPIView):
-    @extend_schema(parameters=[HistoryQuerySerializer], responses=HistoryOutputSerializer)
+    @extend_schema(parameters=[HistoryQuerySerializer], responses=HISTORY_RESPONSES)
     def get(self, request: Request, ticket_id: int) -> Response:
         return history_response(request, agent_ticket(ticket_id), include_internal=True)
 

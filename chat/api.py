@@ -26,8 +26,8 @@ from helpdesk.services import visitor_touch
 from . import attachments, closing, events, selectors, services
 from .models import Message
 from .serializers import (
+    HISTORY_RESPONSES,
     AttachmentInputSerializer,
-    HistoryOutputSerializer,
     HistoryQuerySerializer,
     MessageInputSerializer,
     OfflineMessageInputSerializer,
@@ -63,6 +63,17 @@ def history_response(request: Request, ticket: Ticket, *, include_internal: bool
         "ticket": ticket.pk,
         "last_seq": ticket.last_seq if include_internal else ticket.last_public_seq,
     }
+    if fields.get("after", 0) > page["last_seq"]:
+        # The client holds messages the server does not have: the socket's resync.
+        return Response(
+            {
+                "code": "resync",
+                "reason": "ahead",
+                "message": _("'after' is past the last message; reload the conversation."),
+                "last_seq": page["last_seq"],
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     if "after" in fields:
         messages = selectors.ticket_history(
             ticket, after=fields["after"], limit=fields["limit"], include_internal=include_internal
@@ -232,7 +243,7 @@ class WidgetTicketListView(VisitorAPIView):
 class WidgetMessagesView(VisitorAPIView):
     throttle_scopes = {"GET": "read", "POST": "message"}
 
-    @extend_schema(parameters=[HistoryQuerySerializer], responses=HistoryOutputSerializer)
+    @extend_schema(parameters=[HistoryQuerySerializer], responses=HISTORY_RESPONSES)
     def get(self, request: Request, ticket_id: int) -> Response:
         ticket = self.ticket(ticket_id)
         return history_response(request, ticket, include_internal=False)

@@ -4,6 +4,7 @@ a selector, answer. Business rules live in services."""
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -31,6 +32,7 @@ CLOSE_FLOOD = 4429
 
 TYPING_STATES = {"start", "stop"}
 RESUME_MAX_TICKETS = 50
+RESUME_KEY = re.compile(r"[0-9]{1,19}")
 
 
 class FrameError(Exception):
@@ -72,18 +74,26 @@ def handshake_language(scope: dict) -> str:
     return translation.get_language_from_request(request)
 
 
+def is_bounded_int(value: object, *, minimum: int) -> bool:
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and minimum <= value <= selectors.INTEGER_MAX
+    )
+
+
 def frame_ticket_id(frame: dict, *, required: bool = True) -> int | None:
     value = frame.get("ticket")
     if value is None and not required:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not is_bounded_int(value, minimum=1):
         raise FrameError("invalid_ticket", _("'ticket' must be a ticket id (a positive integer)."))
     return value
 
 
 def frame_seq(frame: dict, field: str) -> int:
     value = frame.get(field, 0)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not is_bounded_int(value, minimum=0):
         raise FrameError(
             "invalid_seq", _("'%(field)s' must be a non-negative integer.") % {"field": field}
         )
@@ -91,7 +101,8 @@ def frame_seq(frame: dict, field: str) -> int:
 
 
 def parse_resume(resume: object) -> dict[int, int]:
-    """``{"<ticket id>": <last seq held>}`` -> ``{ticket id: seq}``, checked."""
+    """``{"<ticket id>": <last seq held>}`` -> ``{ticket id: seq}``, checked: keys
+    are 1 to 19 ASCII digits, values integers from 0 to ``INTEGER_MAX``."""
     problem = FrameError(
         "invalid_resume",
         _("'resume' maps up to %(limit)d ticket ids to the last seq held.")
@@ -101,7 +112,8 @@ def parse_resume(resume: object) -> dict[int, int]:
         raise problem
     parsed = {}
     for key, after in resume.items():
-        if not key.isdigit() or not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        # Not str.isdigit(): it takes "²" and other digits int() refuses.
+        if not RESUME_KEY.fullmatch(key) or not is_bounded_int(after, minimum=0):
             raise problem
         parsed[int(key)] = after
     return parsed
@@ -171,7 +183,8 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nested deeper than the decoder goes.
             await self.send_error("malformed_json", _("The frame is not valid JSON."))
             return
         if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):

@@ -12,8 +12,13 @@ from . import events, selectors
 
 def replay_frames(ticket: Ticket, *, after: int, include_internal: bool) -> list[dict]:
     """``message.new`` for every message after ``after``, chained by ``prev_seq``;
-    past ``REPLAY_LIMIT`` a single ``resync`` instead. Call it after joining the
-    live group, so a message stored in between arrives twice, never zero times."""
+    a single ``resync`` instead past ``REPLAY_LIMIT`` (``too_far_behind``), or when
+    the client holds more than the server has (``ahead``: say the database was
+    restored from a backup; what it holds is no longer ours). Call it after
+    joining the live group, so a message stored in between arrives twice, never
+    zero times."""
+    if after > (ticket.last_seq if include_internal else ticket.last_public_seq):
+        return [events.resync(ticket_id=ticket.pk, reason="ahead")]
     limit = settings.PARLEY["REPLAY_LIMIT"]
     messages = selectors.ticket_history(
         ticket, after=after, limit=limit + 1, include_internal=include_internal

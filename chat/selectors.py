@@ -6,6 +6,11 @@ from helpdesk.models import Ticket, Visitor, Widget
 
 from .models import Message
 
+# The largest id or seq a database integer holds (PostgreSQL bigint, SQLite):
+# anything larger a client sends is no id or seq of ours, and would overflow the
+# query it went into.
+INTEGER_MAX = 2**63 - 1
+
 
 def with_inbox_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Everything ``events.ticket_payload`` reads, in two queries for any number."""

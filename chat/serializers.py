@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from .closing import RATING_COMMENT_MAX_LENGTH
+from .selectors import INTEGER_MAX
 from .services import CLIENT_ID_MAX_LENGTH
 
 HISTORY_PAGE_MAX = 500
@@ -10,8 +11,8 @@ class HistoryQuerySerializer(serializers.Serializer):
     """``after``: the page after a seq, oldest first. ``before``: the page just
     before a seq. Neither: the newest page."""
 
-    after = serializers.IntegerField(min_value=0, required=False)
-    before = serializers.IntegerField(min_value=1, required=False)
+    after = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX, required=False)
+    before = serializers.IntegerField(min_value=1, max_value=INTEGER_MAX, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=HISTORY_PAGE_MAX, default=100)
 
     def validate(self, data):
@@ -63,7 +64,7 @@ class TypingInputSerializer(serializers.Serializer):
 
 
 class SeenInputSerializer(serializers.Serializer):
-    seq = serializers.IntegerField(min_value=0)
+    seq = serializers.IntegerField(min_value=0, max_value=INTEGER_MAX)
 
 
 class WidgetKeySerializer(serializers.Serializer):
@@ -106,3 +107,15 @@ class HistoryOutputSerializer(serializers.Serializer):
     has_more = serializers.BooleanField(
         required=False, help_text="Paging back (no 'after'): older messages exist."
     )
+
+
+class ResyncOutputSerializer(serializers.Serializer):
+    """409: the client's ``after`` is past the last message it can see."""
+
+    code = serializers.CharField(help_text="'resync'")
+    reason = serializers.CharField(help_text="'ahead'")
+    message = serializers.CharField()
+    last_seq = serializers.IntegerField()
+
+
+HISTORY_RESPONSES = {200: HistoryOutputSerializer, 409: ResyncOutputSerializer}

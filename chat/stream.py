@@ -31,6 +31,8 @@ from .visitor_auth import VisitorTokenAuthentication, check_origin
 from .visitor_presence import visitor_connected, visitor_disconnected, visitor_heartbeat
 
 KEEPALIVE_SECONDS = 15
+# RESUME_MAX_TICKETS pairs of a 19-digit id and a 19-digit seq fit well within it.
+RESUME_QUERY_MAX_LENGTH = 4096
 
 
 def sse(frame: dict) -> str:
@@ -42,6 +44,18 @@ def error_response(status: int, code: str, message: str, wait: float | None = No
     if wait is not None:
         response["Retry-After"] = str(int(wait))
     return response
+
+
+def resume_query(text: str) -> object:
+    """The ``resume`` parameter's JSON. Too long, not JSON, or nested deeper than
+    the decoder goes (RecursionError) is the client's mistake: a 400."""
+    problem = FrameError("invalid_resume", _("'resume' is not a JSON object of ticket ids."))
+    if len(text) > RESUME_QUERY_MAX_LENGTH:
+        raise problem
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise problem from None
 
 
 class VisitorStreamView(View):
@@ -59,13 +73,12 @@ class VisitorStreamView(View):
     async def get(self, request: HttpRequest) -> HttpResponse:
         try:
             visitor = await database_sync_to_async(self.authenticate)(request)
-            resume = parse_resume(json.loads(request.GET.get("resume") or "{}"))
+            resume = parse_resume(resume_query(request.GET.get("resume") or "{}"))
         except exceptions.APIException as exc:
             wait = getattr(exc, "wait", None)
             return error_response(exc.status_code, exc.get_codes(), str(exc.detail), wait)
-        except (ValueError, FrameError) as exc:
-            message = exc.message if isinstance(exc, FrameError) else "resume is not JSON."
-            return error_response(400, "invalid_resume", message)
+        except FrameError as exc:
+            return error_response(400, exc.code, exc.message)
 
         layer = get_channel_layer()
         channel = await layer.new_channel()
