@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "channels",
     "helpdesk",
     "helpdesk.abuse",
+    "helpdesk.knowledge",
     "chat",
     "agents",
 ]
@@ -340,6 +341,7 @@ RATE_LIMIT_DEFAULTS = {
     "read": ("600/min", "240/min"),  # ticket list, history, long polls
     "signal": ("600/min", "120/min"),  # typing, seen
     "lifecycle": ("60/min", "20/min"),  # end, rating
+    "articles": ("300/min", "off"),  # GET articles/: search as the visitor types
 }
 
 

@@ -9,6 +9,7 @@ from agents import views as agent_views
 from agents.presence import widget_online
 from chat import api as widget_api
 from chat.stream import VisitorStreamView
+from helpdesk.knowledge import api as knowledge_api
 
 from . import views
 
@@ -17,6 +18,8 @@ widget_patterns = [
     path("session/", widget_api.WidgetSessionView.as_view(agents_online=widget_online)),
     path("offline/", widget_api.WidgetOfflineMessageView.as_view()),
     path("stream/", VisitorStreamView.as_view(agents_online=widget_online)),
+    path("articles/", knowledge_api.ArticleSearchView.as_view()),
+    path("articles/<int:article_id>/", knowledge_api.ArticleDetailView.as_view()),
     path("tickets/", widget_api.WidgetTicketListView.as_view()),
     path("tickets/<int:ticket_id>/messages/", widget_api.WidgetMessagesView.as_view()),
     path("tickets/<int:ticket_id>/typing/", widget_api.WidgetTypingView.as_view()),
@@ -53,6 +56,7 @@ urlpatterns = [
     path("agent/", include(agents_ui_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("help/", include("helpdesk.knowledge.urls")),
     path("api/widget/", include(widget_patterns)),
     path("api/agent/", include(agent_patterns)),
     path("api/avatars/<int:user_id>/", agent_views.avatar, name="agent-avatar"),
