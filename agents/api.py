@@ -18,6 +18,7 @@ from chat.serializers import (
     HistoryQuerySerializer,
     MessageInputSerializer,
 )
+from chat.ticket_actions import Actor, ticket_change
 from chat.transcripts import render_transcript
 from helpdesk.models import Team
 
@@ -33,7 +34,6 @@ from .serializers import (
     TicketListQuerySerializer,
     TranscriptQuerySerializer,
 )
-from .ticket_actions import ticket_change
 from .visitor_info import visitor_details
 
 TRANSCRIPT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -115,7 +115,10 @@ class TicketDetailView(AgentAPIView):
         Every change reaches every dashboard and is recorded in the thread."""
         ticket = agent_ticket(ticket_id)
         changes = self.validated(TicketChangeSerializer)
-        ticket = ticket_change(ticket_id=ticket.pk, by=request.agent_profile, **changes)
+        profile = request.agent_profile
+        ticket = ticket_change(
+            ticket_id=ticket.pk, by=Actor.for_agent(profile.user, profile.display_name), **changes
+        )
         return Response(events.ticket_payload(ticket))
 
 

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import QuerySet
 
-from chat.closing import ENDED
 from chat.models import Message
 from chat.visitor_auth import reopen_token
 from helpdesk.models import Ticket
@@ -45,7 +44,7 @@ def team_for(ticket: Ticket) -> list[str]:
 def email_team_about_waiting_visitor(ticket_id: int) -> bool:
     """Once per wait: the visitor's messages no agent has read yet."""
     ticket = Ticket.objects.select_related("visitor", "assignee").filter(pk=ticket_id).first()
-    if ticket is None or ticket.waiting_since is None or ticket.status in ENDED:
+    if ticket is None or ticket.waiting_since is None or ticket.has_ended:
         return False  # deleted, answered or over
     waiting = public_messages(ticket, Message.SenderType.VISITOR, after=ticket.agent_seen_seq)
     unread = list(waiting.filter(created_at__gte=ticket.waiting_since))

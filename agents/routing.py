@@ -28,8 +28,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from chat import events
-from chat.services import Sender, post_message
+from chat import notify
+from chat.ticket_actions import Actor, ticket_change
 from helpdesk import queue
 from helpdesk.business_hours import closed_team_ids
 from helpdesk.models import Ticket
@@ -44,7 +44,6 @@ BATCH = 100
 TOLD_LIMIT = 500
 # The places visitors were last told, so a pass tells only those that changed.
 TOLD_KEY = "routing:told-places"
-ASSIGNED_LINE = "Assigned to {name} automatically"
 NEVER = datetime.min.replace(tzinfo=UTC)
 
 
@@ -85,6 +84,7 @@ def route_queue() -> int:
 def _assign_queued_chats() -> int:
     profiles = list(
         AgentProfile.objects.select_for_update(of=("self",))
+        .select_related("user")
         .filter(user__is_active=True)
         .order_by("pk")
     )
@@ -134,17 +134,9 @@ def _seats_with_room(profiles: list[AgentProfile]) -> list[Seat]:
 
 
 def _give(ticket: Ticket, profile: AgentProfile) -> None:
-    ticket.assignee_id = profile.user_id
-    ticket.save(update_fields=["assignee", "updated_at"])
     profile.last_assigned_at = timezone.now()
     profile.save(update_fields=["last_assigned_at"])
-    # The thread's record, whose broadcast carries the assignment to every inbox.
-    post_message(
-        ticket=ticket,
-        sender=Sender.system(),
-        body=ASSIGNED_LINE.format(name=profile.display_name),
-        internal=True,
-    )
+    ticket_change(ticket_id=ticket.pk, by=Actor.routing(), assignee=profile.user)
 
 
 def tell_queue_places() -> None:
@@ -160,9 +152,5 @@ def tell_queue_places() -> None:
     }
     if not changed:
         return
-    for ticket in Ticket.objects.filter(pk__in=changed):
-        events.broadcast(
-            [events.visitor_group(ticket.visitor_id)],
-            events.visitor_ticket_updated(ticket, places=places),
-        )
+    notify.queue_places(Ticket.objects.filter(pk__in=changed), places)
     cache.set(TOLD_KEY, places, timeout=None)

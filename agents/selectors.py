@@ -12,7 +12,6 @@ from helpdesk.models import Ticket
 from .models import AgentProfile, CannedResponse
 
 INBOX_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
-ENDED_STATUSES = [Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
 # The dashboard's views of the inbox; "resolved" holds closed tickets too.
 VIEWS = ["unassigned", "mine", "all", "resolved"]
 
@@ -53,7 +52,7 @@ def inbox_view(view: str | None, *, user: AbstractBaseUser | None) -> QuerySet[T
     if view is None:
         return tickets
     if view == "resolved":
-        return tickets.filter(status__in=ENDED_STATUSES)
+        return tickets.filter(status__in=Ticket.ENDED_STATUSES)
     tickets = tickets.filter(status__in=INBOX_STATUSES)
     if view == "unassigned":
         return tickets.filter(assignee=None)
@@ -77,7 +76,7 @@ def inbox_counts(*, user: AbstractBaseUser) -> dict[str, int]:
         unassigned=Count("pk", filter=open_ & Q(assignee=None)),
         mine=Count("pk", filter=open_ & Q(assignee=user)),
         all=Count("pk", filter=open_),
-        resolved=Count("pk", filter=Q(status__in=ENDED_STATUSES)),
+        resolved=Count("pk", filter=Q(status__in=Ticket.ENDED_STATUSES)),
     )
 
 

@@ -5,11 +5,11 @@ from rest_framework import serializers
 
 from chat.serializers import AttachmentInputSerializer, MessageInputSerializer
 from chat.services import clean_body
+from chat.ticket_actions import TAG_MAX_LENGTH
 from helpdesk.models import Team, Ticket
 
 from .models import CannedResponse
 from .selectors import VIEWS
-from .ticket_actions import TAG_MAX_LENGTH
 
 
 class TicketListQuerySerializer(serializers.Serializer):

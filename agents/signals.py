@@ -5,7 +5,8 @@ sockets, deactivating the account (or taking away the agent profile) closes all
 of theirs. The dashboard then finds itself at the login page.
 
 A committed message schedules the offline notifications
-(agents/offline_notifications.py); a new chat's first one runs routing."""
+(agents/offline_notifications.py); a committed ticket change that may move the
+queue runs routing."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -16,7 +17,8 @@ from django.dispatch import receiver
 from chat import events
 from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
-from chat.signals import message_posted, ticket_ended
+from chat.signals import message_posted, ticket_changed
+from chat.ticket_actions import ActorKind
 
 from .models import AgentProfile
 from .presence import agents_online
@@ -42,15 +44,16 @@ def close_sockets_of_former_agents(sender, instance, **kwargs):
     events.close_sockets([events.agent_group(instance.user_id)], code=CLOSE_UNAUTHENTICATED)
 
 
-@receiver(message_posted)
-def route_new_chats(sender, message: Message, **kwargs):
-    if message.seq == 1:
+# What moves the queue or frees an agent: a new chat, a chat that changed hands,
+# teams or status (an agent's reply takes a chat out of the queue; an end frees a
+# seat). Routing's own assignments are followed by its own telling of the places.
+ROUTING_FIELDS = frozenset({"created", "status", "assignee", "team"})
+
+
+@receiver(ticket_changed)
+def route_after_ticket_changes(sender, ticket, changed, by, **kwargs):
+    if changed & ROUTING_FIELDS and (by is None or by.kind != ActorKind.ROUTING):
         route_queue()
-
-
-@receiver(ticket_ended)
-def route_after_chats_end(sender, ticket, **kwargs):
-    route_queue()
 
 
 @receiver(message_posted)

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from chat.closing import resolve_if_idle
+from chat.ticket_actions import resolve_if_idle
 from helpdesk.celery import EMAIL_RETRY
 
 from . import offline_notifications

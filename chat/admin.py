@@ -1,10 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
 from helpdesk.admin import TicketAdmin
 from helpdesk.models import Ticket
 
-from .closing import ENDED, send_waiting_transcripts
 from .models import Message, TranscriptRequest
+from .ticket_actions import FIELDS, Actor, ticket_change
 
 
 class MessageInline(admin.TabularInline):
@@ -21,16 +22,66 @@ class MessageInline(admin.TabularInline):
         return False
 
 
+def _bulk_status(status: Ticket.Status, description: str):
+    """An admin action that moves every selected ticket to ``status`` the way the
+    dashboard would: one ticket change each, with its line, broadcast and routing."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        by = Actor.for_user(request.user)
+        changed = 0
+        for ticket_id, current in queryset.values_list("pk", "status"):
+            if current != status:
+                ticket_change(ticket_id=ticket_id, by=by, status=status)
+                changed += 1
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)d ticket set to %(status)s.",
+                "%(count)d tickets set to %(status)s.",
+                changed,
+            )
+            % {"count": changed, "status": status.label},
+            messages.SUCCESS,
+        )
+
+    action.__name__ = f"set_{status.value}"
+    return action
+
+
 @admin.register(Ticket)
 class TicketWithMessagesAdmin(TicketAdmin):
+    """Edits of status, priority, assignee, team and tags, in the form or in bulk,
+    go through chat.ticket_actions like every other change: recorded in the
+    thread, told to dashboards and the visitor, and routed."""
+
     inlines = [MessageInline]
+    actions = [
+        _bulk_status(Ticket.Status.RESOLVED, "Resolve selected tickets"),
+        _bulk_status(Ticket.Status.CLOSED, "Close selected tickets"),
+        _bulk_status(Ticket.Status.OPEN, "Reopen selected tickets"),
+    ]
+
+    def has_add_permission(self, request):
+        # A ticket starts with a conversation: the widget, the offline form or the API.
+        return False
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Ending a chat here is an end like any other: what was asked for goes out,
-        # on commit (the admin saves atomically, and the save holds the row lock).
-        if change and obj.status in ENDED and form.initial.get("status") not in ENDED:
-            send_waiting_transcripts(ticket=obj)
+        # The fields the actions own are written by ticket_change (save_related,
+        # once the form's tags are known); the admin saves the rest itself.
+        own = [name for name in form.changed_data if name not in FIELDS]
+        if own:
+            obj.save(update_fields=[*own, "updated_at"])
+
+    def save_related(self, request, form, formsets, change):
+        changes = {name: form.cleaned_data[name] for name in FIELDS if name in form.changed_data}
+        if "tags" in changes:
+            changes["tags"] = [tag.name for tag in changes["tags"]]
+        if changes:
+            # In the admin's own transaction: a refused change rolls the whole form back.
+            ticket_change(ticket_id=form.instance.pk, by=Actor.for_user(request.user), **changes)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(Message)

@@ -23,7 +23,7 @@ from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.parsers import JSONParser
 from helpdesk.services import visitor_touch
 
-from . import attachments, closing, events, selectors, services
+from . import attachments, closing, events, selectors, services, ticket_actions
 from .models import Message
 from .serializers import (
     HISTORY_RESPONSES,
@@ -301,7 +301,7 @@ class WidgetEndView(VisitorAPIView):
     def post(self, request: Request, ticket_id: int) -> Response:
         """The visitor ends the conversation (it is resolved)."""
         ticket = self.ticket(ticket_id)
-        ticket = closing.end_conversation(ticket=ticket)
+        ticket = ticket_actions.end_conversation(ticket=ticket)
         return Response(events.visitor_ticket_payload(ticket))
 
 

@@ -316,9 +316,24 @@ def close_sockets(groups: Iterable[str], *, code: int) -> None:
 
 def broadcast(groups: Iterable[str], event: dict) -> None:
     """Send now, from sync code. Used for ephemeral events that have no row."""
+    broadcast_many([(list(groups), event)])
+
+
+def broadcast_many(frames: list[tuple[list[str], dict]]) -> None:
+    """Send each ``(groups, event)`` now, from sync code, in one trip to the event
+    loop: a message tells several groups, and each crossing from the database
+    thread to the loop costs more than the send itself."""
+    if not frames:
+        return
     layer = get_channel_layer()
-    for group in groups:
-        async_to_sync(layer.group_send)(group, layer_message(event))
+
+    async def send_all() -> None:
+        for groups, event in frames:
+            message = layer_message(event)
+            for group in groups:
+                await layer.group_send(group, message)
+
+    async_to_sync(send_all)()
 
 
 def broadcast_on_commit(groups: Iterable[str], event: dict) -> None:

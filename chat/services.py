@@ -1,6 +1,7 @@
 """Writes of the conversation layer. ``post_message`` is the only code that
 creates a Message: every transport (sockets, REST, API, bots) calls it."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import ticket_open, visitor_touch
 
-from . import events, selectors
+from . import events, notify, selectors
 from .attachments import check_upload, display_name
 from .models import Message
 from .signals import message_posted
@@ -105,12 +106,16 @@ def post_message(
     client_id: str | None = None,
     internal: bool = False,
     attachment: UploadedFile | None = None,
+    changed: Iterable[str] = (),
+    by: object = None,
 ) -> Message:
     """Store a message with the ticket's next ``seq`` and broadcast it on commit.
 
     A ``client_id`` already stored on this ticket returns that message unchanged,
     so a client may resend until it sees an ack. A message with an attachment may
-    have an empty body.
+    have an empty body. ``changed`` and ``by``: the ticket's fields that changed
+    with this message and who changed them (a new ticket, the changes a
+    chat.ticket_actions line records), told with it.
     """
     body = clean_body(body, allow_empty=attachment is not None)
     attachment_type = check_upload(attachment) if attachment is not None else ""
@@ -135,9 +140,13 @@ def post_message(
 
     now = timezone.now()
     prev_public_seq = ticket.last_public_seq
+    changed = set(changed)
     ticket.last_seq += 1
     ticket.last_message_at = now
-    ticket.status = _status_after(ticket, sender, internal)
+    status = _status_after(ticket, sender, internal)
+    if status != ticket.status:
+        ticket.status = status
+        changed.add("status")
     update_fields = ["last_seq", "last_message_at", "status", "updated_at"]
     if not internal:
         ticket.last_public_seq = ticket.last_seq
@@ -165,17 +174,9 @@ def post_message(
         attachment_size=attachment.size if attachment is not None else 0,
     )
 
-    events.broadcast_on_commit(
-        [events.ticket_group(ticket.pk)], events.message_new(message, prev_seq=message.seq - 1)
-    )
-    if not internal:
-        events.broadcast_on_commit(
-            [events.visitor_group(ticket.visitor_id)],
-            events.message_new(message, prev_seq=prev_public_seq),
-        )
-    events.broadcast_on_commit([events.AGENTS_GROUP], events.ticket_updated(ticket))
-    # Robust: what listens (routing, scheduling emails) can fail without failing a
-    # message that is already stored; the heartbeat check's routing pass catches up.
+    notify.message_posted(message, prev_public_seq=prev_public_seq, changed=changed, by=by)
+    # Robust: what listens (the offline emails) can fail without failing a message
+    # that is already stored.
     transaction.on_commit(lambda: message_posted.send(sender=Message, message=message), robust=True)
     return message
 
@@ -223,6 +224,7 @@ def start_conversation(
         body=body,
         client_id=client_id,
         attachment=attachment,
+        changed={"created"},
     )
 
 

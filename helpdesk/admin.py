@@ -81,19 +81,55 @@ class TicketAdmin(admin.ModelAdmin):
     list_filter = ["status", "priority", "channel", "team", "tags"]
     search_fields = ["id", "subject", "visitor__name", "visitor__email"]
     list_select_related = ["visitor", "assignee"]
-    raw_id_fields = ["visitor"]
     autocomplete_fields = ["tags"]
-    readonly_fields = [
+    fields = [
+        "visitor",
+        "subject",
+        "channel",
+        "status",
+        "priority",
+        "assignee",
+        "team",
+        "tags",
+        "rating",
+        "rating_comment",
+        "transcript",
         "last_seq",
         "visitor_seen_seq",
         "agent_seen_seq",
         "created_at",
         "updated_at",
         "last_message_at",
+        "waiting_since",
         "first_response_at",
         "resolved_at",
-        "transcript",
     ]
+    # The visitor's rating is theirs; the counters and times are kept by the
+    # write path and the ticket actions.
+    readonly_fields = [
+        "visitor",
+        "channel",
+        "rating",
+        "rating_comment",
+        "transcript",
+        "last_seq",
+        "visitor_seen_seq",
+        "agent_seen_seq",
+        "created_at",
+        "updated_at",
+        "last_message_at",
+        "waiting_since",
+        "first_response_at",
+        "resolved_at",
+    ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            # Only agents can work a ticket.
+            kwargs["queryset"] = db_field.related_model.objects.filter(
+                is_active=True, agent_profile__isnull=False
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="Transcript")
     def transcript(self, ticket: Ticket) -> str:

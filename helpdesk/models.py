@@ -246,6 +246,9 @@ class Ticket(models.Model):
         OFFLINE_FORM = "offline_form", "Offline form"
         API = "api", "API"
 
+    # A conversation that is over; the visitor writing again reopens it.
+    ENDED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
+
     visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="tickets")
     subject = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
@@ -298,6 +301,10 @@ class Ticket(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def has_ended(self) -> bool:
+        return self.status in self.ENDED_STATUSES
 
 
 class Notification(models.Model):

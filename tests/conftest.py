@@ -41,7 +41,7 @@ def skip_or_fail(reason: str) -> None:
 def _local_layer_and_cache(settings):
     # Unit and consumer tests use the in-memory layer and cache even in the
     # PostgreSQL + Redis pass; real Redis is exercised by tests/integration.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "helpdesk.layers.LocalChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     yield

@@ -141,6 +141,10 @@ async def test_an_agent_reply_reaches_the_visitor_but_a_note_does_not(agent_bob,
         "name": "Bob",
         "avatar": f"/api/avatars/{agent_bob.user_id}/",
     }
+    # Bob's reply opened the chat: Ann's tabs hear that it is no longer queued.
+    opened = await visitor.receive_json_from()
+    assert opened["type"] == "ticket.updated"
+    assert (opened["ticket"]["status"], opened["ticket"]["queue_position"]) == ("open", None)
     assert await visitor.receive_nothing(timeout=0.2)
     await visitor.disconnect()
     await agent.disconnect()

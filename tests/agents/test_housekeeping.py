@@ -10,9 +10,9 @@ from django.utils import timezone
 from agents import tasks
 from agents.services import broadcast_presence
 from chat import events
-from chat.closing import AUTO_RESOLVED_LINE, resolve_if_idle
 from chat.models import Message
 from chat.services import Sender, post_message
+from chat.ticket_actions import AUTO_RESOLVED_LINE, resolve_if_idle
 from helpdesk.models import Ticket
 from helpdesk.presence import AGENTS
 

@@ -11,11 +11,10 @@ from django.utils import timezone
 from agents import routing
 from agents.models import AgentProfile
 from agents.services import agent_set_status
-from agents.ticket_actions import ticket_change
 from chat import events
-from chat.closing import end_conversation
 from chat.models import Message
 from chat.services import leave_offline_message, start_conversation
+from chat.ticket_actions import Actor, end_conversation, ticket_change
 from helpdesk import queue
 from helpdesk.models import OpeningHours, Team, Ticket
 from helpdesk.presence import AGENTS
@@ -134,8 +133,9 @@ def test_when_everyone_is_full_chats_queue_and_visitors_are_told_their_place(
     assert places_told(broadcasts, waiting_2) == [2]
 
     # Bob resolves his chat: the first in the queue is his, the second moves up.
+    bob = Actor.for_agent(agent_bob.user, agent_bob.display_name)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_change(ticket_id=busy.pk, by=agent_bob, status=Ticket.Status.RESOLVED)
+        ticket_change(ticket_id=busy.pk, by=bob, status=Ticket.Status.RESOLVED)
     assert assignees(waiting_1, waiting_2) == ["Bob", None]
     assert places_told(broadcasts, waiting_1) == [1, None]
     assert places_told(broadcasts, waiting_2) == [2, 1]
@@ -178,8 +178,9 @@ def test_an_agent_taking_a_chat_by_hand_moves_the_others_up(
     chat, agent_bob, broadcasts, django_capture_on_commit_callbacks
 ):
     first, second = chat(), chat()  # nobody online: both wait
+    bob = Actor.for_agent(agent_bob.user, agent_bob.display_name)
     with django_capture_on_commit_callbacks(execute=True):
-        ticket_change(ticket_id=first.pk, by=agent_bob, assignee=agent_bob.user)
+        ticket_change(ticket_id=first.pk, by=bob, assignee=agent_bob.user)
     assert places_told(broadcasts, first) == [1, None]
     assert places_told(broadcasts, second) == [2, 1]
 

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from agents.tasks import resolve_idle_tickets
 from chat import tasks
-from chat.closing import AUTO_RESOLVED_LINE
 from chat.models import TranscriptRequest
 from chat.services import Sender, post_message
+from chat.ticket_actions import AUTO_RESOLVED_LINE
 from helpdesk.models import Ticket, Visitor
 
 from ..conftest import as_visitor

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from agents.models import AgentProfile, CannedResponse
-from agents.ticket_actions import ticket_change
 from chat.services import Sender, post_message, start_conversation
+from chat.ticket_actions import Actor, ticket_change
 from helpdesk.models import Team, Visitor, Widget
 
 DEMO_WIDGET_KEY = "demo"
@@ -149,4 +149,9 @@ class Command(BaseCommand):
             by, changes = done
             if "assignee" in changes:
                 changes = {**changes, "assignee": agents[changes["assignee"]].user}
-            ticket_change(ticket_id=ticket.pk, by=agents[by], **changes)
+            profile = agents[by]
+            ticket_change(
+                ticket_id=ticket.pk,
+                by=Actor.for_agent(profile.user, profile.display_name),
+                **changes,
+            )

@@ -1,0 +1,257 @@
+"""Every change to a ticket's status, assignee, team, priority or tags.
+
+One owner for all of them, whoever makes the change: the visitor ending the chat
+(widget), the idle sweep (Celery), agents (dashboard and agent API), Django admin
+(form and bulk actions) and routing. ``ticket_change`` checks the change, writes
+it with what goes with it (timestamps, the transcripts waiting for the end, one
+line in the thread that says who did what) and hands the news to ``chat.notify``,
+which decides who hears: agents' inboxes, the ticket's watchers, the visitor's
+tabs, and routing, which listens for ``ticket_changed``.
+
+Messages change a ticket's status too (a visitor writing reopens it, an agent's
+first reply opens it): ``post_message`` does that under the same lock and tells
+it through the same ``chat.notify``.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpdesk.models import Tag, Team, Ticket
+
+from . import events, selectors
+from .models import TranscriptRequest
+from .services import Sender, post_message
+from .tasks import send_transcript
+
+TAG_MAX_LENGTH = 50
+AUTO_RESOLVED_LINE = "This chat was resolved after a quiet while."
+ASSIGNED_LINE = "Assigned to {name} automatically"
+# The fields this module owns; nothing else writes them.
+FIELDS = ("status", "assignee", "team", "priority", "tags")
+
+
+class ActorKind(StrEnum):
+    AGENT = "agent"  # a person on the team: dashboard, agent API, Django admin
+    VISITOR = "visitor"
+    ROUTING = "routing"
+    HOUSEKEEPING = "housekeeping"  # the idle sweep
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes a ticket, as its thread line names them."""
+
+    kind: ActorKind
+    name: str = ""
+    user: AbstractBaseUser | None = None
+
+    @classmethod
+    def for_agent(cls, user: AbstractBaseUser, name: str) -> "Actor":
+        return cls(ActorKind.AGENT, name, user)
+
+    @classmethod
+    def for_user(cls, user: AbstractBaseUser) -> "Actor":
+        """A person on the team by their agent name; an admin without an agent
+        profile goes by their username."""
+        return cls.for_agent(user, events.agent_payload(user)["name"])
+
+    @classmethod
+    def for_visitor(cls, name: str) -> "Actor":
+        return cls(ActorKind.VISITOR, name)
+
+    @classmethod
+    def routing(cls) -> "Actor":
+        return cls(ActorKind.ROUTING)
+
+    @classmethod
+    def housekeeping(cls) -> "Actor":
+        return cls(ActorKind.HOUSEKEEPING)
+
+    @property
+    def speaks_to_visitor(self) -> bool:
+        """The visitor's own end and the idle sweep's are lines in their thread
+        too; what the team does is recorded for agents only."""
+        return self.kind in {ActorKind.VISITOR, ActorKind.HOUSEKEEPING}
+
+
+@transaction.atomic
+def ticket_change(*, ticket_id: int, by: Actor, note: str = "", **changes: object) -> Ticket:
+    """Apply ``changes`` (any of ``FIELDS``; tags as a list of names) made by ``by``.
+    ``note`` explains a transfer (a new assignee or team). Changing nothing records
+    and tells nothing. Returns the ticket with what an inbox row reads."""
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"ticket_change() can't change {', '.join(sorted(unknown))}")
+    check_ticket_change(by=by, changes=changes)
+    ticket = selectors.locked_ticket(ticket_id)
+    lines, changed = do_ticket_change(ticket, by=by, changes=changes, note=note.strip())
+    if not changed:
+        return ticket
+    # The thread's record; notify tells of the changes with it, in one broadcast.
+    post_message(
+        ticket=ticket,
+        sender=Sender.system(),
+        body=" · ".join(lines),
+        internal=not by.speaks_to_visitor,
+        changed=changed,
+        by=by,
+    )
+    return selectors.with_inbox_relations(Ticket.objects.all()).get(pk=ticket.pk)
+
+
+def check_ticket_change(*, by: Actor, changes: dict) -> None:
+    if by.kind == ActorKind.VISITOR and (
+        changes.keys() - {"status"} or changes.get("status") not in Ticket.ENDED_STATUSES
+    ):
+        raise ValidationError(_("A visitor can only end the chat."), code="forbidden_change")
+    if "status" in changes and changes["status"] not in Ticket.Status.values:
+        raise ValidationError(_("Unknown status."), code="invalid_status")
+    if "priority" in changes and changes["priority"] not in Ticket.Priority.values:
+        raise ValidationError(_("Unknown priority."), code="invalid_priority")
+
+
+def do_ticket_change(
+    ticket: Ticket, *, by: Actor, changes: dict, note: str = ""
+) -> tuple[list[str], set[str]]:
+    """Write ``changes`` to the locked ``ticket``; returns the thread's words for
+    them (a transfer's with its ``note``) and the names of the fields that really
+    changed."""
+    lines: list[str] = []
+    changed: set[str] = set()
+    if "assignee" in changes and changes["assignee"] != ticket.assignee:
+        ticket.assignee = changes["assignee"]
+        lines.append(_assignee_line(ticket.assignee, by))
+        changed.add("assignee")
+    if "team" in changes and changes["team"] != ticket.team:
+        team: Team | None = changes["team"]
+        ticket.team = team
+        lines.append(
+            f"{by.name} moved this to {team.name}" if team else f"{by.name} took this off its team"
+        )
+        changed.add("team")
+    if note:
+        # Raised inside the transaction: a change written above is rolled back.
+        if not changed & {"assignee", "team"}:
+            raise ValidationError(
+                _("A note goes with a transfer: pick another agent or team."),
+                code="note_without_transfer",
+            )
+        lines[-1] += f": {note}"
+    if "status" in changes and changes["status"] != ticket.status:
+        status = Ticket.Status(changes["status"])
+        if status in Ticket.ENDED_STATUSES and not ticket.has_ended:
+            ticket.resolved_at = timezone.now()
+            send_waiting_transcripts(ticket=ticket)
+        elif status not in Ticket.ENDED_STATUSES:
+            ticket.resolved_at = None
+        ticket.status = status
+        lines.append(_status_line(status, by))
+        changed.add("status")
+    if "priority" in changes and changes["priority"] != ticket.priority:
+        ticket.priority = changes["priority"]
+        lines.append(f"{by.name} set the priority to {Ticket.Priority(ticket.priority).label}")
+        changed.add("priority")
+    if "tags" in changes:
+        tag_lines = _retag(ticket, changes["tags"], by)
+        if tag_lines:
+            lines.extend(tag_lines)
+            changed.add("tags")
+    if changed - {"tags"}:
+        ticket.save(update_fields=[*sorted(changed - {"tags"}), "resolved_at", "updated_at"])
+    return lines, changed
+
+
+def _assignee_line(assignee: AbstractBaseUser | None, by: Actor) -> str:
+    name = events.agent_payload(assignee)["name"] if assignee else ""
+    if by.kind == ActorKind.ROUTING:
+        return ASSIGNED_LINE.format(name=name)
+    if assignee is None:
+        return f"{by.name} unassigned this"
+    if by.user is not None and assignee.pk == by.user.pk:
+        return f"{by.name} took this"
+    return f"{by.name} assigned this to {name}"
+
+
+def _status_line(status: Ticket.Status, by: Actor) -> str:
+    if by.kind == ActorKind.VISITOR:
+        return f"{by.name} ended the chat."
+    if by.kind == ActorKind.HOUSEKEEPING:
+        return AUTO_RESOLVED_LINE
+    return f"{by.name} set the status to {status.label}"
+
+
+def _retag(ticket: Ticket, names: list[str], by: Actor) -> list[str]:
+    """Set the ticket's tags; a name matches an existing tag whatever its case."""
+    wanted = {}
+    for name in names:
+        name = name.strip()[:TAG_MAX_LENGTH]
+        if name:
+            wanted.setdefault(name.casefold(), name)
+    current = {tag.name.casefold(): tag for tag in ticket.tags.all()}
+    added = [wanted[key] for key in wanted if key not in current]
+    removed = [tag.name for key, tag in current.items() if key not in wanted]
+    if not added and not removed:
+        return []
+    ticket.tags.set([current[key] if key in current else _tag(wanted[key]) for key in wanted])
+    lines = []
+    if added:
+        lines.append(f"{by.name} tagged this {', '.join(added)}")
+    if removed:
+        lines.append(f"{by.name} removed the tag {', '.join(removed)}")
+    return lines
+
+
+def _tag(name: str) -> Tag:
+    return Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+
+
+def send_waiting_transcripts(*, ticket: Ticket) -> None:
+    """The conversation is ending: queue the transcripts asked for during it, sent
+    once the end, and the line that says so, are committed. Each request waits
+    for one end only, so a chat reopened and ended again sends nothing more. A
+    blocked visitor's requests are dropped."""
+    waiting = list(ticket.transcript_requests.filter(on_end=True).values_list("pk", flat=True))
+    if not waiting:
+        return
+    TranscriptRequest.objects.filter(pk__in=waiting).update(on_end=False)
+    if ticket.visitor.is_blocked:
+        return
+    for request_id in waiting:
+        transaction.on_commit(lambda request_id=request_id: send_transcript.delay(request_id))
+
+
+# --- the named ways of ending a chat ---------------------------------------------------
+
+
+@transaction.atomic
+def end_conversation(*, ticket: Ticket) -> Ticket:
+    """The visitor ends the chat: resolved, and their thread says so. Ending an
+    ended conversation changes nothing."""
+    ticket = selectors.locked_ticket(ticket.pk)
+    if ticket.has_ended:
+        return ticket
+    return ticket_change(
+        ticket_id=ticket.pk,
+        by=Actor.for_visitor(ticket.visitor.display_name),
+        status=Ticket.Status.RESOLVED,
+    )
+
+
+@transaction.atomic
+def resolve_if_idle(*, ticket_id: int, quiet_since: datetime) -> bool:
+    """Resolve a ticket nobody has written in since ``quiet_since`` whose visitor
+    is not waiting for an answer (the agent had the last word). Checked again
+    under the lock, so a message since the sweep looked keeps it open."""
+    ticket = selectors.locked_ticket(ticket_id)
+    last = ticket.last_message_at or ticket.created_at
+    if ticket.has_ended or ticket.waiting_since is not None or last >= quiet_since:
+        return False
+    ticket_change(ticket_id=ticket.pk, by=Actor.housekeeping(), status=Ticket.Status.RESOLVED)
+    return True
