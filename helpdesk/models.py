@@ -105,6 +105,12 @@ class Widget(models.Model):
         default=True,
         help_text="Agents see what a visitor is typing before it is sent.",
     )
+    assistant = models.BooleanField(
+        "Assistant",
+        default=False,
+        help_text="Visitors' questions are answered from the help articles first; "
+        "a person takes over when asked, or when the articles have no answer.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -246,6 +252,11 @@ class Ticket(models.Model):
         OFFLINE_FORM = "offline_form", "Offline form"
         API = "api", "API"
 
+    class Assistant(models.TextChoices):
+        NONE = "", "Not used"
+        ACTIVE = "active", "Answering"
+        HANDED_OFF = "handed_off", "Handed to a person"
+
     # A conversation that is over; the visitor writing again reopens it.
     ENDED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED})
 
@@ -263,6 +274,11 @@ class Ticket(models.Model):
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     channel = models.CharField(max_length=15, choices=Channel.choices, default=Channel.CHAT)
+    # Whether the assistant (chat/assistant) is answering this chat. While it is,
+    # the chat is not in the queue; a handoff puts it there like any new chat.
+    assistant = models.CharField(
+        max_length=10, choices=Assistant.choices, default=Assistant.NONE, blank=True
+    )
     # The per-ticket message counter. Only chat.services.post_message moves it.
     last_seq = models.PositiveIntegerField(default=0, editable=False)
     # The seq of the last message a visitor can see (internal notes skipped), so a

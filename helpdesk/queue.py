@@ -11,7 +11,11 @@ from django.db.models import Q, QuerySet
 
 from .models import Ticket
 
-QUEUED = Q(channel=Ticket.Channel.CHAT, status=Ticket.Status.NEW, assignee=None)
+# A chat the assistant is answering waits for nobody: it joins the queue when it
+# is handed to a person (chat/assistant).
+QUEUED = Q(channel=Ticket.Channel.CHAT, status=Ticket.Status.NEW, assignee=None) & ~Q(
+    assistant=Ticket.Assistant.ACTIVE
+)
 # What counts towards an agent's maximum of concurrent chats. Pending chats wait on
 # the visitor, so they leave the agent room for another.
 ACTIVE = Q(channel=Ticket.Channel.CHAT, status__in=[Ticket.Status.NEW, Ticket.Status.OPEN])
@@ -27,6 +31,7 @@ def is_queued(ticket: Ticket) -> bool:
         ticket.channel == Ticket.Channel.CHAT
         and ticket.status == Ticket.Status.NEW
         and ticket.assignee_id is None
+        and ticket.assistant != Ticket.Assistant.ACTIVE
     )
 
 

@@ -5,15 +5,19 @@ from django.utils import timezone
 from .models import Ticket, Visitor
 
 
-def ticket_open(*, visitor: Visitor, channel: str, subject: str = "") -> Ticket:
+def ticket_open(
+    *, visitor: Visitor, channel: str, subject: str = "", assistant: bool = False
+) -> Ticket:
     """Create a ticket, for the team of the widget the visitor came through. Its
-    messages are added with ``chat.services.post_message``."""
+    messages are added with ``chat.services.post_message``. ``assistant``: the
+    assistant answers it first, so it stays out of the queue until handed over."""
     widget = visitor.widget
     return Ticket.objects.create(
         visitor=visitor,
         channel=channel,
         subject=subject.strip()[:200],
         team_id=widget.team_id if widget else None,
+        assistant=Ticket.Assistant.ACTIVE if assistant else Ticket.Assistant.NONE,
     )
 
 
