@@ -6,7 +6,8 @@
 // reply. Read receipts go out for what the agent has on screen.
 
 import { api, HISTORY_PAGE, HISTORY_PAGE_MAX } from "./api.js";
-import { newClientId } from "./dom.js";
+import { newClientId } from "../shared/protocol.js";
+import { fillGap } from "../shared/seq.js";
 
 const SEEN_DELAY_MS = 300;
 const RESEND_AFTER_MS = 15_000; // resend an unacked message (same client_id)
@@ -120,16 +121,11 @@ export class Delivery {
     const { epoch } = conv;
     const start = conv.contiguous;
     const run = (async () => {
-      for (;;) {
-        const from = conv.contiguous;
-        const page = await api.history(id, from, HISTORY_PAGE_MAX);
-        if (conv.epoch !== epoch) return;
-        for (const message of page.messages) {
-          conv.add(message);
-          store.noteMessage(id, message);
-        }
-        if (page.messages.length < HISTORY_PAGE_MAX || conv.contiguous === from) break;
-      }
+      const done = await fillGap(conv, (after) => api.history(id, after, HISTORY_PAGE_MAX), HISTORY_PAGE_MAX, {
+        stale: () => conv.epoch !== epoch,
+        onMessage: (message) => store.noteMessage(id, message),
+      });
+      if (!done) return;
       conv.loaded = true;
     })()
       .catch(() => {

@@ -1,23 +1,10 @@
 // Small DOM and formatting helpers. Text from visitors and agents only ever goes
-// into the page as text nodes (textContent), never as HTML.
+// into the page as text nodes (textContent), never as HTML: h() is the one the
+// widget uses too (static/shared/dom.js).
 
-/**
- * Build an element. `attrs` values go through setAttribute (or are skipped when
- * null/false); string children become text nodes.
- *   h("span", {class: "badge", "data-x": 1}, "text", otherNode)
- */
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    el.setAttribute(name, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
+import { h } from "../shared/dom.js";
+
+export { h };
 
 /** Set an element's text only when it changed (keeps selections and screen readers calm). */
 export function setText(el, text) {
@@ -143,14 +130,4 @@ export function waitLabel(since, now = Date.now()) {
 export function fullTime(value) {
   const date = asDate(value);
   return date ? fullFormat.format(date) : "";
-}
-
-/** A random client_id; crypto.randomUUID needs a secure context, so fall back. */
-export function newClientId() {
-  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -5,23 +5,14 @@
 // once `welcome` has arrived; before that send() returns false and callers keep
 // their own outbox (see delivery.js), which they flush on "ready".
 
-export const BACKOFF_BASE_MS = 500;
-export const BACKOFF_CAP_MS = 30_000;
+import { closeMeaning, parseFrame, reconnectDelay } from "../shared/protocol.js";
+
 export const PING_INTERVAL_MS = 20_000;
 // No frame at all for this long (pongs included) means the connection is dead
 // even if the browser has not noticed yet.
 const SILENCE_LIMIT_MS = 2 * PING_INTERVAL_MS + 5_000;
 
 const STABLE_AFTER_MS = 10_000;
-
-export const CLOSE_UNAUTHENTICATED = 4401;
-export const CLOSE_FORBIDDEN = 4403;
-
-/** Exponential backoff with "equal jitter": half fixed, half random, capped. */
-export function backoffDelay(attempt, base = BACKOFF_BASE_MS, cap = BACKOFF_CAP_MS) {
-  const ceiling = Math.min(cap, base * 2 ** attempt);
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
 
 export function socketUrl(path) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -101,13 +92,8 @@ export class AgentSocket extends EventTarget {
   onMessage(ws, event) {
     if (ws !== this.ws) return;
     this.lastFrameAt = Date.now();
-    let frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    if (!frame || typeof frame.type !== "string") return;
+    const frame = parseFrame(event.data);
+    if (!frame) return;
     if (frame.type === "welcome") {
       this.ready = true;
       this.welcomedAt = Date.now();
@@ -124,17 +110,19 @@ export class AgentSocket extends EventTarget {
     // accepts and then drops us at once (e.g. 4429) still gets backed off from.
     if (this.ready && Date.now() - this.welcomedAt > STABLE_AFTER_MS) this.attempt = 0;
     this.teardown();
-    if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_FORBIDDEN) {
+    // Refused or forbidden: a dashboard has no token to swap, only a login.
+    const meaning = closeMeaning(event.code);
+    if (meaning === "refused" || meaning === "forbidden") {
       this.stopped = true;
       this.setState("offline");
       this.emit("denied", { code: event.code });
       return;
     }
-    if (!this.stopped) this.scheduleRetry();
+    if (!this.stopped) this.scheduleRetry(event.code);
   }
 
-  scheduleRetry() {
-    const delay = backoffDelay(this.attempt);
+  scheduleRetry(code) {
+    const delay = reconnectDelay(this.attempt, code);
     this.attempt += 1;
     this.setState("reconnecting", { retryAt: Date.now() + delay });
     this.retryTimer = setTimeout(() => this.connect(), delay);

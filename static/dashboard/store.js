@@ -1,6 +1,8 @@
 // The dashboard's client-side state: tickets, the inbox views, and each
 // conversation's messages keyed by seq. No DOM here.
 
+import { SeqLog } from "../shared/seq.js";
+
 export const OPEN_STATUSES = new Set(["new", "open", "pending"]);
 const ENDED_STATUSES = new Set(["resolved", "closed"]);
 const OPEN_VIEWS = ["unassigned", "mine", "all"];
@@ -38,21 +40,17 @@ function inOpenView(view, ticket, meId) {
 }
 
 /**
- * One ticket's conversation as this browser holds it. A ticket opens on its
- * newest page, so what is held is a run floor..contiguous without a hole, grown
- * downwards by older pages and upwards by live frames and gap fills.
- * - `messages`: Map seq -> server message (deduped by seq)
- * - `outbox`: Map client_id -> local message not yet stored ({state: "pending"|"failed"})
- * - `floor`..`contiguous`: every seq in between is held; subscribe/gap fetches
- *   resume from `contiguous`, older pages load below `floor`
+ * One ticket's conversation as this browser holds it: its messages by seq (a
+ * SeqLog: a ticket opens on its newest page, so what is held is a run
+ * floor..contiguous, grown downwards by older pages and upwards by live frames
+ * and gap fills), and `outbox`: Map client_id -> local message not yet stored
+ * ({state: "pending"|"failed"}).
  */
-export class Conversation {
+export class Conversation extends SeqLog {
   constructor(ticketId) {
+    super();
     this.ticketId = ticketId;
-    this.messages = new Map();
     this.outbox = new Map();
-    this.floor = 1;
-    this.contiguous = 0;
     this.started = false; // the newest page is in, so floor is known
     this.loading = false; // the newest page is on its way
     this.epoch = 0; // bumped by restart(): answers to requests made before are dropped
@@ -62,12 +60,6 @@ export class Conversation {
     this.olderError = "";
     this.draft = "";
     this.draftInternal = false;
-  }
-
-  get maxSeq() {
-    let max = 0;
-    for (const seq of this.messages.keys()) if (seq > max) max = seq;
-    return max;
   }
 
   /** Seqs have no holes on the server (docs/protocol.md), so anything below the
@@ -80,9 +72,7 @@ export class Conversation {
    *  catch up by replay, so we start again from the newest page. */
   restart() {
     this.epoch += 1;
-    this.messages.clear();
-    this.floor = 1;
-    this.contiguous = 0;
+    this.clear();
     this.started = false;
     this.loaded = false;
     this.subscribed = false;
@@ -92,34 +82,21 @@ export class Conversation {
   /** Hold the newest page ({messages, last_seq} ascending): the run starts at its
    *  first message. */
   startFrom(page) {
-    const first = page.messages[0]?.seq ?? (page.last_seq ?? 0) + 1;
-    this.floor = Math.max(1, first);
-    this.contiguous = this.floor - 1;
+    this.startAt(page.messages[0]?.seq ?? (page.last_seq ?? 0) + 1);
     this.started = true;
     for (const message of page.messages) this.add(message);
   }
 
-  /** Store a server message; returns true if it was new. */
-  add(message) {
-    if (!Number.isInteger(message?.seq) || message.seq < 1) return false;
-    const isNew = !this.messages.has(message.seq);
-    this.messages.set(message.seq, message);
-    if (message.client_id && this.outbox.has(message.client_id)) {
-      this.outbox.delete(message.client_id);
-    }
-    while (this.messages.has(this.floor - 1)) this.floor -= 1;
-    while (this.messages.has(this.contiguous + 1)) this.contiguous += 1;
+  /** Store a server message; true if it was new. Its local copy leaves the outbox. */
+  add(message, prevSeq) {
+    const isNew = super.add(message, prevSeq);
+    if (this.messages.get(message?.seq) === message && message.client_id) this.outbox.delete(message.client_id);
     return isNew;
-  }
-
-  /** Is there a hole below `seq` (or below the highest seq held)? */
-  hasGap(upTo = this.maxSeq) {
-    return this.contiguous < upTo;
   }
 
   /** Server messages in seq order, then local ones still waiting, oldest first. */
   timeline() {
-    const stored = [...this.messages.values()].sort((a, b) => a.seq - b.seq);
+    const stored = this.ordered();
     const local = [...this.outbox.values()].sort((a, b) => a.localOrder - b.localOrder);
     return [...stored, ...local];
   }
