@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "helpdesk.storage.StaticFilesConfig",
     "corsheaders",
     "rest_framework",
     "rest_framework.authtoken",
