@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run install migrate test test-embedded test-services lint format messages bench bench-routing clean
+.PHONY: run install migrate test test-js test-embedded test-services widget lint format messages bench bench-routing clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -28,7 +28,11 @@ run: migrate
 
 # The suite runs twice: on the embedded default (SQLite, in-memory layer), then on
 # PostgreSQL + Redis with the integration tests. Browser tests run in the first pass.
-test: test-embedded test-services
+test: test-js test-embedded test-services
+
+# The front ends' pure modules (static/tests), on Node's own test runner.
+test-js:
+	cd static && node --test
 
 test-embedded: install
 	env -u DATABASE_URL -u REDIS_URL $(PY) -m pytest -m "not integration and not postgres"
@@ -57,6 +61,12 @@ format: install
 messages: install
 	$(PY) manage.py makemessages --locale de --no-obsolete --ignore tests --ignore bench --ignore var
 	$(PY) manage.py compilemessages --locale de --ignore .venv
+
+# Rebuilds the widget (static/widget/parley.js and static/widget/dist/) from
+# static/widget/src and static/shared with esbuild; needs Node 20 and npm. The
+# built files are committed, so running Parley needs no Node.
+widget:
+	cd static && npm ci --no-audit --no-fund && node build.mjs
 
 # Starts its own servers on 127.0.0.1 and prints a row for docs/benchmarks.md.
 bench: install
