@@ -1,6 +1,9 @@
 """``/ws/agent/``: the dashboard's live connection."""
 
+import time
+
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from chat import events, services
@@ -18,7 +21,13 @@ from helpdesk.presence import AGENTS
 
 from . import presence, viewers
 from .models import AgentProfile
-from .selectors import agent_profile, agent_ticket, open_tickets_by_wait, user_for_api_token
+from .selectors import (
+    agent_account_active,
+    agent_profile,
+    agent_ticket,
+    open_tickets_by_wait,
+    user_for_api_token,
+)
 from .services import (
     after_agent_heartbeat,
     agent_came_online,
@@ -40,6 +49,23 @@ class AgentConsumer(ProtocolConsumer):
         "presence.set": "on_presence_set",
     }
 
+    async def dispatch_frame(self, frame: dict) -> None:
+        if self.authenticated and not await self.account_still_active():
+            # Deactivated in a way that sent no signal (a queryset update, SSO).
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        await super().dispatch_frame(frame)
+
+    async def account_still_active(self) -> bool:
+        """Asked before every frame, but the database at most once per
+        ACCOUNT_CHECK_INTERVAL per socket: a burst of messages costs one query."""
+        now = time.monotonic()
+        if now - self.account_checked_at < settings.PARLEY["ACCOUNT_CHECK_INTERVAL"]:
+            return True
+        active = await database_sync_to_async(agent_account_active)(self.profile.user_id)
+        self.account_checked_at = now
+        return active
+
     async def on_hello(self, frame: dict) -> None:
         if self.authenticated:
             raise FrameError("already_authenticated", _("'hello' was already accepted."))
@@ -54,6 +80,7 @@ class AgentConsumer(ProtocolConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.profile = profile
+        self.account_checked_at = time.monotonic()
         self.authenticated = True
         self.viewing: set[int] = set()
         await self.join(events.AGENTS_GROUP)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from helpdesk.models import Team
+from helpdesk.text import strip_bidi_controls
 
 from .avatars import validate_avatar
 
@@ -35,6 +36,11 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        # Shown to visitors and colleagues: no direction tricks (helpdesk.text).
+        self.display_name = strip_bidi_controls(self.display_name)
+        super().save(*args, **kwargs)
 
 
 class CannedResponse(models.Model):

@@ -23,6 +23,13 @@ def agent_profile(user: AbstractBaseUser | None) -> AgentProfile | None:
     return AgentProfile.objects.filter(user=user).select_related("user").first()
 
 
+def agent_account_active(user_id: int) -> bool:
+    """Whether the user may still work the dashboard: active, with a profile. One
+    query; asked again by open sockets, since a queryset update that deactivates
+    someone sends no signal."""
+    return AgentProfile.objects.filter(user_id=user_id, user__is_active=True).exists()
+
+
 def user_for_api_token(key: object) -> AbstractBaseUser | None:
     if not isinstance(key, str) or not key or len(key) > 64:
         return None

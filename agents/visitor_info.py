@@ -50,7 +50,8 @@ def local_time(zone: str, now: datetime | None = None) -> str | None:
     don't know (the widget reports what the browser says)."""
     try:
         tz = ZoneInfo(zone) if zone else None
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: "America" names a folder of zones, and Python reads it as a file.
         return None
     return (now or timezone.now()).astimezone(tz).isoformat() if tz else None
 

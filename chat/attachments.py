@@ -12,6 +12,8 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from helpdesk.text import strip_bidi_controls
+
 LINK_SALT = "parley.attachment"
 # The type is read from the file's first bytes, never from its name or the
 # browser's claim: a page renamed to .png must not be served as anything.
@@ -68,7 +70,9 @@ def check_upload(upload: UploadedFile) -> str:
 
 def display_name(upload: UploadedFile) -> str:
     """The name shown to people: the last path part only, trimmed."""
-    name = PurePath((upload.name or "file").replace("\\", "/")).name.strip()
+    name = PurePath((upload.name or "file").replace("\\", "/")).name
+    # No direction tricks: "<U+202E>gnp.exe" must not show as "exe.png".
+    name = strip_bidi_controls(name).strip()
     return (name or "file")[-NAME_MAX_LENGTH:]
 
 

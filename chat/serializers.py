@@ -1,4 +1,7 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+
+from helpdesk.models import validate_timezone
 
 from .closing import RATING_COMMENT_MAX_LENGTH
 from .selectors import INTEGER_MAX
@@ -18,6 +21,24 @@ class HistoryQuerySerializer(serializers.Serializer):
     def validate(self, data):
         if "after" in data and "before" in data:
             raise serializers.ValidationError("Send 'after' or 'before', not both.")
+        return data
+
+
+# Longest a history read may be held open waiting for a message: under the idle
+# timeouts of common proxies (60 s), so a held request is answered, not cut.
+HISTORY_WAIT_MAX = 30
+
+
+class WidgetHistoryQuerySerializer(HistoryQuerySerializer):
+    """The widget's history read can also long-poll: with ``after`` and ``wait``,
+    an answer with no message is held up to ``wait`` seconds until one comes."""
+
+    wait = serializers.IntegerField(min_value=0, max_value=HISTORY_WAIT_MAX, required=False)
+
+    def validate(self, data):
+        data = super().validate(data)
+        if data.get("wait") and "after" not in data:
+            raise serializers.ValidationError("'wait' needs 'after': the seq you hold.")
         return data
 
 
@@ -86,6 +107,15 @@ class WidgetSessionInputSerializer(serializers.Serializer):
     locale = serializers.CharField(required=False, allow_blank=True, max_length=35)
     timezone = serializers.CharField(required=False, allow_blank=True, max_length=64)
     reopen = serializers.CharField(required=False, allow_blank=True, max_length=512)
+
+    def validate_timezone(self, value: str) -> str:
+        """What the browser says, kept only if it is a zone: a bad one is dropped,
+        not refused, so the chat still opens in an unusual browser."""
+        try:
+            validate_timezone(value)
+        except DjangoValidationError:
+            return ""
+        return value
 
 
 class MessageOutputSerializer(serializers.Serializer):

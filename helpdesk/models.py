@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 
+from .text import strip_bidi_controls
+
 
 def new_widget_key() -> str:
     return secrets.token_urlsafe(12)
@@ -158,6 +160,11 @@ class Visitor(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        # Shown to agents and in transcripts: no direction tricks (helpdesk.text).
+        self.name = strip_bidi_controls(self.name)
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:

@@ -372,6 +372,10 @@ PARLEY = {
     "FRAME_RATE": 10,
     # Messages replayed on resume before the server answers "resync" instead.
     "REPLAY_LIMIT": 500,
+    # Seconds an agent's socket goes on acting on its own check that the account is
+    # still active (at most one query per socket per interval); a deactivation that
+    # sends no signal (a queryset update) stops the socket's next frame after it.
+    "ACCOUNT_CHECK_INTERVAL": 5,
     # Seconds an agent counts as present after their last heartbeat.
     "PRESENCE_TTL": 60,
     # Seconds a visitor may wait for a first answer, while agents are online, before
