@@ -169,7 +169,9 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # Channels' in-memory layer, with its expiry walk once a second instead of on
+    # every send (helpdesk/layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "helpdesk.layers.LocalChannelLayer"}}
     CACHES = {"default": LOCAL_CACHE}
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

@@ -42,7 +42,7 @@ def test_the_embedded_default_needs_no_services(tmp_path):
     assert json.loads(result.stdout) == {
         "db": "django.db.backends.sqlite3",
         "pool": None,
-        "layer": "channels.layers.InMemoryChannelLayer",
+        "layer": "helpdesk.layers.LocalChannelLayer",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "broker": "filesystem://",
         "debug": True,
