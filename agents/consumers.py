@@ -2,7 +2,6 @@
 
 import time
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -17,6 +16,7 @@ from chat.consumers import (
     frame_typing_state,
 )
 from chat.openings import replay_frames
+from helpdesk.db import database_sync_to_async
 from helpdesk.presence import AGENTS
 
 from . import presence, viewers

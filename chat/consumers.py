@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import Callable
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from helpdesk.db import database_sync_to_async
 from helpdesk.models import Widget
 
 from . import events, selectors, services

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: a few named people, and the test-only
 settings that keep unit tests off the network."""
 
+import gc
 import json
 import os
 
@@ -18,6 +19,7 @@ from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
 from helpdesk.asgi import application
 from helpdesk.celery import app as celery_app
+from helpdesk.db import close_kept_connections
 
 from .factories import AgentFactory, TicketFactory, VisitorFactory, WidgetFactory
 
@@ -35,6 +37,16 @@ def skip_or_fail(reason: str) -> None:
     if ON_CI:
         pytest.fail(f"{reason} (CI=true: required)")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    yield
+    # PostgreSQL drops no test database that is still in use: the consumers'
+    # thread keeps its connection (helpdesk/db.py), and a connection a test left
+    # open in a context that is gone is closed once it is collected.
+    close_kept_connections()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

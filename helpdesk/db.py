@@ -1,0 +1,83 @@
+"""Database calls from the WebSocket consumers, on a connection that is kept.
+
+Channels' ``database_sync_to_async`` runs the consumers' sync code on one thread
+and closes the database connection around every call, because ``CONN_MAX_AGE``
+is 0 (under ASGI each HTTP request runs on a thread of its own, so Django advises
+against persistent connections there, and a pool on PostgreSQL). For a socket
+that meant a new connection per frame: on SQLite a new file handle and its
+PRAGMAs, on PostgreSQL a trip through the pool; about a sixth of a message's CPU
+(docs/benchmarks.md).
+
+The consumers' thread is one long-lived thread, so here it keeps one connection
+of its own: made from the default database's settings, persistent and outside
+the pool (it is the one connection a pool would lend it anyway). Each call runs
+with that connection as ``connections["default"]`` and hands it back afterwards;
+a connection that broke, or was left out of autocommit, is closed and the next
+call opens a fresh one. HTTP requests are untouched: they keep Django's
+per-request connections.
+"""
+
+import functools
+import threading
+from collections.abc import Callable
+
+from asgiref.sync import SyncToAsync
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+_kept = threading.local()
+_all_kept: list[BaseDatabaseWrapper] = []
+_all_kept_lock = threading.Lock()
+
+
+def kept_connection() -> BaseDatabaseWrapper:
+    """This thread's own connection to the default database."""
+    connection = getattr(_kept, "connection", None)
+    if connection is None:
+        connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        options = dict(connection.settings_dict.get("OPTIONS", {}))
+        options.pop("pool", None)  # a pool and a persistent connection exclude each other
+        connection.settings_dict = {
+            **connection.settings_dict,
+            "CONN_MAX_AGE": None,
+            "OPTIONS": options,
+        }
+        _kept.connection = connection
+        with _all_kept_lock:
+            _all_kept.append(connection)
+    return connection
+
+
+def run_on_kept_connection(func: Callable, /, *args, **kwargs):
+    # A connection the caller's context already holds (one it inherited from the
+    # code that started the consumer, as in tests) is closed as Channels would,
+    # not left open on the side.
+    close_old_connections()
+    connection = kept_connection()
+    connections[DEFAULT_DB_ALIAS] = connection
+    try:
+        return func(*args, **kwargs)
+    finally:
+        # Not left behind in the caller's context, where Channels' own wrapper
+        # (CONN_MAX_AGE 0) would close it.
+        del connections[DEFAULT_DB_ALIAS]
+        connection.close_if_unusable_or_obsolete()
+
+
+def database_sync_to_async(func: Callable) -> SyncToAsync:
+    """``channels.db.database_sync_to_async`` on the thread's kept connection; a
+    decorator for methods too."""
+    return SyncToAsync(functools.partial(run_on_kept_connection, func))
+
+
+def close_kept_connections() -> None:
+    """Close every thread's kept connection, from any thread: for the end of a
+    test session, whose database is dropped next."""
+    with _all_kept_lock:
+        kept = list(_all_kept)
+    for connection in kept:
+        connection.inc_thread_sharing()
+        try:
+            connection.close()
+        finally:
+            connection.dec_thread_sharing()
