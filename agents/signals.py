@@ -8,9 +8,12 @@ A committed message schedules the offline notifications
 (agents/offline_notifications.py); a committed ticket change that may move the
 queue runs routing."""
 
+import time
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_out
+from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -56,13 +59,40 @@ def route_after_ticket_changes(sender, ticket, changed, by, **kwargs):
         route_queue()
 
 
+def _waiting_check_key(ticket_id: int) -> str:
+    return f"offline-check:waiting:{ticket_id}"
+
+
+# A check due this soon may already be running, and then misses a message
+# committed now; a process's clock may also be behind the worker's.
+CHECK_MARGIN = 2
+
+
+def waiting_check_due_within(ticket_id: int, delay: int) -> bool:
+    """Whether a waiting-visitor check of this ticket is already queued to run
+    after now and no later than ``delay`` seconds from now. That check decides
+    when it runs and sees this message unread if it is, just as a check of this
+    message would; so a visitor writing a burst queues one task, not one each."""
+    due = cache.get(_waiting_check_key(ticket_id))
+    now = time.time()
+    return due is not None and now + CHECK_MARGIN < due <= now + delay
+
+
+def remember_waiting_check(ticket_id: int, delay: int) -> None:
+    # Shared through the cache, so the processes of a deployment queue one check
+    # between them; a lost or evicted entry only queues one more.
+    cache.set(_waiting_check_key(ticket_id), time.time() + delay, timeout=delay + 1)
+
+
 @receiver(message_posted)
 def schedule_offline_notifications(sender, message: Message, **kwargs):
     if message.internal:
         return
     if message.sender_type == Message.SenderType.VISITOR:
         delay = settings.PARLEY["UNANSWERED_DELAY"] if agents_online(message.ticket.team_id) else 0
-        notify_team_of_waiting_visitor.apply_async((message.ticket_id,), countdown=delay)
+        if not waiting_check_due_within(message.ticket_id, delay):
+            notify_team_of_waiting_visitor.apply_async((message.ticket_id,), countdown=delay)
+            remember_waiting_check(message.ticket_id, delay)
     elif message.sender_type == Message.SenderType.AGENT:
         notify_visitor_of_replies.apply_async(
             (message.ticket_id, message.seq), countdown=settings.PARLEY["VISITOR_EMAIL_DELAY"]

@@ -1,6 +1,7 @@
 """Nobody waits in silence: the team hears of a waiting visitor, a visitor who left
 hears of the replies, nobody hears of what they have seen, and nothing twice."""
 
+import time
 from smtplib import SMTPException
 
 import pytest
@@ -8,6 +9,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from agents import offline_notifications, tasks
+from agents import signals as agent_signals
 from chat.services import Sender, mark_seen, post_message
 from chat.visitor_auth import reopen_token, visitor_token
 from helpdesk.models import Notification, Team, Ticket
@@ -81,6 +83,41 @@ def test_with_an_agent_online_the_team_hears_only_after_the_delay(
     message = visitor_writes("Hi")
     delay = settings.PARLEY["UNANSWERED_DELAY"]
     assert scheduled == [(tasks.notify_team_of_waiting_visitor.name, (message.ticket_id,), delay)]
+
+
+def test_a_burst_of_visitor_messages_queues_one_check_that_sees_them_all(
+    visitor_writes, scheduled, agent_bob, ticket_ann, settings
+):
+    AGENTS.connect(agent_bob.user_id)
+    for n in range(5):
+        visitor_writes(f"line {n}")
+    delay = settings.PARLEY["UNANSWERED_DELAY"]
+    assert scheduled == [(tasks.notify_team_of_waiting_visitor.name, (ticket_ann.pk,), delay)]
+
+
+def test_a_message_the_queued_check_may_miss_queues_its_own(
+    visitor_writes, scheduled, agent_bob, ticket_ann, settings, monkeypatch
+):
+    AGENTS.connect(agent_bob.user_id)
+    delay = settings.PARLEY["UNANSWERED_DELAY"]
+    visitor_writes("Hi")
+    now = time.time()
+    # Just before the first check is due, it may already be running.
+    monkeypatch.setattr(agent_signals.time, "time", lambda: now + delay - 1)
+    visitor_writes("Hello?")
+    assert len(scheduled) == 2
+
+
+def test_a_visitor_writing_when_everyone_left_is_checked_at_once_despite_a_queued_check(
+    visitor_writes, scheduled, agent_bob, ticket_ann, settings
+):
+    AGENTS.connect(agent_bob.user_id)
+    visitor_writes("Hi")
+    AGENTS.disconnect(agent_bob.user_id)
+    visitor_writes("Anyone?")
+    name = tasks.notify_team_of_waiting_visitor.name
+    delay = settings.PARLEY["UNANSWERED_DELAY"]
+    assert scheduled == [(name, (ticket_ann.pk,), delay), (name, (ticket_ann.pk,), 0)]
 
 
 def test_an_agent_online_outside_the_tickets_team_is_nobody_to_wait_for(
