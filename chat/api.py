@@ -5,9 +5,11 @@ Visitors authenticate with ``Authorization: Visitor <token>``; any other id than
 their own answers 404.
 """
 
+import functools
+
 from django.core import signing
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -23,7 +25,7 @@ from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.parsers import JSONParser
 from helpdesk.services import visitor_touch
 
-from . import attachments, closing, events, selectors, services, ticket_actions
+from . import attachments, closing, events, longpoll, selectors, services, ticket_actions
 from .models import Message
 from .serializers import (
     HISTORY_RESPONSES,
@@ -36,6 +38,7 @@ from .serializers import (
     TranscriptInputSerializer,
     TranscriptOutputSerializer,
     TypingInputSerializer,
+    WidgetHistoryQuerySerializer,
     WidgetKeySerializer,
     WidgetSessionInputSerializer,
 )
@@ -53,27 +56,55 @@ from .visitor_auth import (
 METADATA_FIELDS = ("page_url", "referrer", "locale", "timezone")
 
 
-def history_response(request: Request, ticket: Ticket, *, include_internal: bool) -> Response:
+def history_response(
+    request: Request,
+    ticket: Ticket,
+    *,
+    include_internal: bool,
+    query_class: type[HistoryQuerySerializer] = HistoryQuerySerializer,
+) -> Response | StreamingHttpResponse:
     """A page of messages, shared by the widget and agent APIs: forward from
-    ``after``, or back from ``before`` (or the newest) with ``has_more``."""
-    query = HistoryQuerySerializer(data=request.query_params)
+    ``after``, or back from ``before`` (or the newest) with ``has_more``. With
+    ``wait`` (``query_class`` permitting) and nothing past ``after``, the answer
+    waits for a message (``chat.longpoll``)."""
+    query = query_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     fields = query.validated_data
-    page = {
-        "ticket": ticket.pk,
-        "last_seq": ticket.last_seq if include_internal else ticket.last_public_seq,
-    }
-    if fields.get("after", 0) > page["last_seq"]:
+    last_seq = ticket.last_seq if include_internal else ticket.last_public_seq
+    if fields.get("after", 0) > last_seq:
         # The client holds messages the server does not have: the socket's resync.
         return Response(
             {
                 "code": "resync",
                 "reason": "ahead",
                 "message": _("'after' is past the last message; reload the conversation."),
-                "last_seq": page["last_seq"],
+                "last_seq": last_seq,
             },
             status=status.HTTP_409_CONFLICT,
         )
+    page = history_page(ticket, fields, include_internal=include_internal)
+    response = Response(page)
+    if fields.get("wait") and not page["messages"]:
+        group = (
+            events.ticket_group(ticket.pk)
+            if include_internal
+            else events.visitor_group(ticket.visitor_id)
+        )
+        poll = longpoll.LongPoll(
+            group=group,
+            ticket_id=ticket.pk,
+            seconds=fields["wait"],
+            page=functools.partial(fresh_history_page, ticket, fields, include_internal),
+        )
+        return longpoll.held_response(poll)
+    return response
+
+
+def history_page(ticket: Ticket, fields: dict, *, include_internal: bool) -> dict:
+    page = {
+        "ticket": ticket.pk,
+        "last_seq": ticket.last_seq if include_internal else ticket.last_public_seq,
+    }
     if "after" in fields:
         messages = selectors.ticket_history(
             ticket, after=fields["after"], limit=fields["limit"], include_internal=include_internal
@@ -86,7 +117,13 @@ def history_response(request: Request, ticket: Ticket, *, include_internal: bool
             include_internal=include_internal,
         )
     page["messages"] = [events.message_payload(message) for message in messages]
-    return Response(page)
+    return page
+
+
+def fresh_history_page(ticket: Ticket, fields: dict, include_internal: bool) -> dict:
+    """The page again after a wait, with the ticket's counters as they are now."""
+    ticket.refresh_from_db(fields=["last_seq", "last_public_seq"])
+    return history_page(ticket, fields, include_internal=include_internal)
 
 
 def message_created_response(message) -> Response:
@@ -243,10 +280,15 @@ class WidgetTicketListView(VisitorAPIView):
 class WidgetMessagesView(VisitorAPIView):
     throttle_scopes = {"GET": "read", "POST": "message"}
 
-    @extend_schema(parameters=[HistoryQuerySerializer], responses=HISTORY_RESPONSES)
+    @extend_schema(parameters=[WidgetHistoryQuerySerializer], responses=HISTORY_RESPONSES)
     def get(self, request: Request, ticket_id: int) -> Response:
+        """A page of history. With ``after`` and ``wait`` (seconds, at most 30), an
+        answer with no message waits until one comes or ``wait`` runs out: a long
+        poll for clients with neither a socket nor the event stream."""
         ticket = self.ticket(ticket_id)
-        return history_response(request, ticket, include_internal=False)
+        return history_response(
+            request, ticket, include_internal=False, query_class=WidgetHistoryQuerySerializer
+        )
 
     @extend_schema(request=MessageInputSerializer)
     def post(self, request: Request, ticket_id: int) -> Response:
