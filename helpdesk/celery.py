@@ -9,7 +9,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
 # Every queue tasks are routed to (CELERY_TASK_ROUTES): a worker started with
 # `-Q` and this list runs them all.
-QUEUES = "default,email"
+QUEUES = "default,email,webhooks"
 
 # How tasks that send email retry: SMTP servers go away for a while.
 EMAIL_RETRY = {

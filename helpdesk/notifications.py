@@ -35,6 +35,7 @@ from smtplib import SMTPException
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -120,3 +121,14 @@ def language_for(locale: str) -> str:
         return translation.get_supported_language_variant(locale.replace("_", "-"))
     except LookupError:
         return settings.LANGUAGE_CODE
+
+
+def administrator_emails() -> list[str]:
+    """Where news for the administrators goes: active superusers with an address
+    (administrators are superusers)."""
+    return list(
+        get_user_model()
+        .objects.filter(is_superuser=True, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "helpdesk.abuse",
     "helpdesk.knowledge",
     "chat",
+    "chat.webhooks",
     "agents",
 ]
 
@@ -211,6 +212,9 @@ CELERY_TASK_ROUTES = {
     "chat.tasks.send_transcript": {"queue": "email"},
     "agents.tasks.notify_team_of_waiting_visitor": {"queue": "email"},
     "agents.tasks.notify_visitor_of_replies": {"queue": "email"},
+    "chat.webhooks.tasks.notify_endpoint_disabled": {"queue": "email"},
+    # Receivers may be slow or stall: their own queue, like email's.
+    "chat.webhooks.tasks.deliver_webhook": {"queue": "webhooks"},
 }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -403,6 +407,18 @@ PARLEY = {
     # this many places from its right end.
     "TRUSTED_PROXY_COUNT": int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "1")),
     "RATE_LIMITS": rate_limits(),
+    # Outgoing webhooks (chat/webhooks; docs/deploy.md).
+    "WEBHOOKS": {
+        # Seconds to connect to a receiver, and to wait for each read of its answer.
+        "TIMEOUT": float(os.environ.get("PARLEY_WEBHOOK_TIMEOUT", "10")),
+        # Tries per delivery, the first included; waits double from RETRY_BASE seconds.
+        "MAX_ATTEMPTS": int(os.environ.get("PARLEY_WEBHOOK_MAX_ATTEMPTS", "6")),
+        "RETRY_BASE": float(os.environ.get("PARLEY_WEBHOOK_RETRY_BASE", "30")),
+        # Failed attempts in a row after which an endpoint is switched off.
+        "DISABLE_AFTER": int(os.environ.get("PARLEY_WEBHOOK_DISABLE_AFTER", "20")),
+        # Seconds each process keeps its list of who subscribes to what.
+        "SUBSCRIPTION_CACHE": 30,
+    },
     # Emails to one address per UTC day, of every kind (transcripts, replies,
     # team notifications); past it they are not sent.
     "EMAILS_PER_ADDRESS_PER_DAY": int(os.environ.get("PARLEY_EMAILS_PER_ADDRESS_PER_DAY", "200")),
