@@ -40,6 +40,7 @@ CLOCK_TICKS = 100  # USER_HZ on Linux
 BODY_BYTES = 130
 ORIGIN = "https://shop.example"  # any origin may use the demo widget
 LOST = math.inf  # the latency of a message that never arrived live
+WARM_UP = (20, 2)  # messages a second, seconds: a run to start from warm servers
 
 
 def log(line: str) -> None:
@@ -301,7 +302,7 @@ class Run:
     def summary(self) -> str:
         typing = f", typing {self.typing_live}/{self.typing_sent} live" if self.typing_sent else ""
         return (
-            f"{self.target} on {self.servers}, {self.rate:.0f}/s: "
+            f"{self.target} on {self.servers}, {self.rate:.3g}/s: "
             f"live {self.live}/{self.sent}{typing}, "
             f"p50 {ms(self.p50_ms)}, p99 {ms(self.p99_ms)}, server CPU {self.cpu_per_1k:.2f} s/1k, "
             f"client CPU {self.client_cpu / self.seconds:.0%}"
@@ -342,6 +343,8 @@ class Load:
         self.runs: list[Run] = []
 
     async def open(self) -> None:
+        """Connect every visitor and agent, then warm the servers up (first
+        queries, imports and caches) with a short run that is not reported."""
         for room in self.rooms:
             socket = await connect(self.target.stack.ws(room.server, room.path))
             if room.hello:
@@ -365,6 +368,7 @@ class Load:
         self.tasks += [asyncio.ensure_future(self.listen(agent)) for agent in self.agents]
         if self.target.ping_frame:
             self.tasks.append(asyncio.ensure_future(self.keepalive()))
+        await self.run(*WARM_UP, rooms=min(len(self.rooms), 20), reset=False)
 
     async def drain_visitor(self, socket) -> None:
         async for raw in socket:
@@ -394,11 +398,37 @@ class Load:
                 await socket.send(frame)
                 await asyncio.sleep(20 / len(sockets))
 
-    async def close(self) -> None:
+    async def close(self, *, abort: bool = False) -> None:
         for task in self.tasks:
             task.cancel()
-        for socket in self.visitors + self.agents:
-            await socket.close()
+        sockets = self.visitors + self.agents
+        if abort:
+            for socket in sockets:
+                socket.transport.abort()
+        else:
+            await asyncio.gather(*(socket.close() for socket in sockets))
+        self.tasks, self.visitors, self.agents = [], [], []
+
+    async def reset(self) -> None:
+        """Restart the servers and reconnect. A run that did not settle leaves a
+        backlog behind, which would be measured with whatever ran next, on this
+        target or another."""
+        log(f"  {self.target.name}: restarting, to drop the backlog")
+        for server in sorted({room.server for room in self.rooms}):
+            self.target.restart(server)
+        await self.close(abort=True)
+        await self.open()
+
+    async def quiet(self, limit: float = 10.0) -> None:
+        """Wait (at most ``limit`` seconds) until the servers are idle, so a run
+        starts from rest."""
+        pids = self.target.pids()
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            before = sum(cpu_seconds(pid) for pid in pids)
+            await asyncio.sleep(0.5)
+            if sum(cpu_seconds(pid) for pid in pids) - before < 0.05 * len(pids):
+                return
 
     async def send(self, socket, frame: dict, key: str) -> None:
         self.sent_at[key] = time.perf_counter()
@@ -427,12 +457,15 @@ class Load:
         typing_rate: float = 0.0,
         grace: float = 2.0,
         settle: float = 60.0,
+        reset: bool = True,
     ) -> Run:
         """Messages at ``rate`` a second, round robin over the first ``rooms``
         rooms, and ``typing_rate`` typing frames a second from each of the first
         ``typists`` visitors. A frame is live if it arrives within the run plus
         ``grace``. Server CPU counts until every message has arrived and (Parley)
-        been acked, or ``settle`` seconds, so a backlog's cost is in it too."""
+        been acked, or ``settle`` seconds, so a backlog's cost is in it too. A
+        run that does not settle by then restarts the servers, if ``reset``."""
+        await self.quiet()
         run = Run(self.target.name, len({r.server for r in self.rooms}), rate, seconds)
         message_keys, typing_keys = [], []
         acks_before = self.acks
@@ -499,6 +532,8 @@ class Load:
         log("  " + run.summary())
         if self.errors:
             log(f"  error frames so far: {dict(self.errors)}")
+        if reset and not run.settled:
+            await self.reset()
         return run
 
     def stored(self) -> tuple[int, int, bool] | None:
