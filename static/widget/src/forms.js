@@ -4,11 +4,10 @@
 
 import { h } from "../../shared/dom.js";
 import { newClientId } from "../../shared/protocol.js";
-import { api, session } from "./api.js";
+import { HttpError, api, session } from "./api.js";
 import { arrows, onInput } from "./composer.js";
 import { flush, note } from "./delivery.js";
 import { EMAIL, noop } from "./env.js";
-import { HttpError } from "./api.js";
 import { notice, say } from "./look.js";
 import { put, switchTicket, sync } from "./messages.js";
 import { typingStop } from "./receipts.js";
