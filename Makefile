@@ -68,9 +68,13 @@ messages: install
 widget:
 	cd static && npm ci --no-audit --no-fund && node build.mjs
 
-# Starts its own servers on 127.0.0.1 and prints a row for docs/benchmarks.md.
+# Parley beside a bare Channels relay, on the embedded default and (when PostgreSQL
+# and Redis answer) the services configuration: starts its own servers on 127.0.0.1,
+# stops by itself (about 15 minutes on a quiet machine) and prints the table for
+# docs/benchmarks.md. One case or configuration:
+#   make bench BENCH_ARGS="--cases knee --configs embedded"
 bench: install
-	$(PY) bench/relay.py
+	$(PY) bench/relay.py --database "$(TEST_DATABASE_URL)" --redis "$(TEST_REDIS_URL)" $(BENCH_ARGS)
 
 # What routing costs, timed in this process on a database of its own (SQLite).
 bench-routing: install
