@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -110,7 +111,9 @@ async def open_load(target: Target, rooms: list[Room], servers: int) -> Load:
 
 async def measure(config: str, args) -> dict:
     """Every case asked for, on one configuration; returns the results by case."""
-    results: dict = {"config": config}
+    # Other work on the machine shows in every figure; the load average says how much.
+    results: dict = {"config": config, "load_average": [os.getloadavg()]}
+    log(f"[{config}] load average {results['load_average'][0]}")
     with configuration(config, args) as settings, tempfile.TemporaryDirectory() as tmp:
         if set(args.cases) & {"relay", "knee", "typing"}:
             log(f"[{config}] starting the servers")
@@ -131,6 +134,8 @@ async def measure(config: str, args) -> dict:
                     args.idle_seconds,
                     connect_limit=args.idle_connect_limit,
                 )
+    results["load_average"].append(os.getloadavg())
+    log(f"[{config}] load average {results['load_average'][1]}")
     return results
 
 
