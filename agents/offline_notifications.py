@@ -46,6 +46,8 @@ def email_team_about_waiting_visitor(ticket_id: int) -> bool:
     ticket = Ticket.objects.select_related("visitor", "assignee").filter(pk=ticket_id).first()
     if ticket is None or ticket.waiting_since is None or ticket.has_ended:
         return False  # deleted, answered or over
+    if ticket.assistant == Ticket.Assistant.ACTIVE:
+        return False  # the assistant answers; a handoff tells the team
     waiting = public_messages(ticket, Message.SenderType.VISITOR, after=ticket.agent_seen_seq)
     unread = list(waiting.filter(created_at__gte=ticket.waiting_since))
     if not unread:

@@ -22,6 +22,7 @@ from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
 from chat.signals import message_posted, ticket_changed
 from chat.ticket_actions import ActorKind
+from helpdesk.models import Ticket
 
 from .models import AgentProfile
 from .presence import agents_online
@@ -50,13 +51,23 @@ def close_sockets_of_former_agents(sender, instance, **kwargs):
 # What moves the queue or frees an agent: a new chat, a chat that changed hands,
 # teams or status (an agent's reply takes a chat out of the queue; an end frees a
 # seat). Routing's own assignments are followed by its own telling of the places.
-ROUTING_FIELDS = frozenset({"created", "status", "assignee", "team"})
+# A chat the assistant hands over joins the queue then.
+ROUTING_FIELDS = frozenset({"created", "status", "assignee", "team", "assistant"})
 
 
 @receiver(ticket_changed)
 def route_after_ticket_changes(sender, ticket, changed, by, **kwargs):
     if changed & ROUTING_FIELDS and (by is None or by.kind != ActorKind.ROUTING):
         route_queue()
+
+
+@receiver(ticket_changed)
+def tell_team_of_handoffs(sender, ticket, changed, by, **kwargs):
+    """A chat the assistant handed over waits for a person as a new chat does:
+    the team hears of it at once with nobody online, else if nobody answers."""
+    if "assistant" in changed and ticket.assistant == Ticket.Assistant.HANDED_OFF:
+        delay = settings.PARLEY["UNANSWERED_DELAY"] if agents_online(ticket.team_id) else 0
+        notify_team_of_waiting_visitor.apply_async((ticket.pk,), countdown=delay)
 
 
 def _waiting_check_key(ticket_id: int) -> str:

@@ -127,6 +127,8 @@ def ticket_payload(ticket: Ticket) -> dict:
         "last_message_at": iso(ticket.last_message_at),
         "resolved_at": iso(ticket.resolved_at),
         "waiting_since": iso(ticket.waiting_since),
+        # "active": the assistant is answering, nobody need pick it up yet.
+        "assistant": ticket.assistant,
     }
 
 
@@ -145,6 +147,9 @@ def visitor_ticket_payload(ticket: Ticket, *, places: dict[int, int] | None = No
         "created_at": ticket.created_at.isoformat(),
         # 1 for the next chat to be picked up; null once an agent has it.
         "queue_position": places.get(ticket.pk) if places is not None else queue.position(ticket),
+        # "active": the assistant answers here (ask it, chat/assistant); "handed_off"
+        # or "": people do.
+        "assistant": ticket.assistant,
     }
 
 
@@ -159,6 +164,8 @@ def widget_payload(widget: Widget, *, agents_online: bool) -> dict:
         "prechat": widget.prechat,
         "offline_form": widget.offline_form,
         "typing_preview": widget.typing_preview,
+        # Questions go to the assistant first (POST assistant/questions/).
+        "assistant": widget.assistant,
         "agents_online": agents_online,
         # Picked by LocaleMiddleware from Accept-Language; the widget asks for it
         # from then on, so server messages and its own words agree.

@@ -19,7 +19,7 @@ from .models import Message
 
 # What the widget shows of a ticket; other changes stay among agents. The place in
 # the queue is told separately (``queue_places``), as it moves for other tickets.
-VISITOR_SEES = frozenset({"status"})
+VISITOR_SEES = frozenset({"status", "assistant"})
 
 
 def message_posted(

@@ -46,6 +46,11 @@ class Sender:
     def system(cls) -> "Sender":
         return cls(type=Message.SenderType.SYSTEM)
 
+    @classmethod
+    def bot(cls, name: str) -> "Sender":
+        """The assistant (chat/assistant), under the name the visitor sees."""
+        return cls(type=Message.SenderType.BOT, name=name)
+
 
 def clean_body(body: object, *, allow_empty: bool = False) -> str:
     if not isinstance(body, str):
@@ -189,8 +194,10 @@ def start_conversation(
     client_id: str | None = None,
     channel: str = Ticket.Channel.CHAT,
     attachment: UploadedFile | None = None,
+    assistant: bool = False,
 ) -> Message:
-    """Open a ticket with the visitor's first message, which may be a file.
+    """Open a ticket with the visitor's first message, which may be a file;
+    ``assistant``: a question for the assistant, which answers before any person.
 
     Retrying with the same ``client_id`` returns the first message instead of
     opening a second ticket. A widget that requires the pre-chat form refuses a
@@ -217,7 +224,9 @@ def start_conversation(
             _("Please tell us your name and email first."), code="prechat_required"
         )
     subject = body or display_name(attachment)
-    ticket = ticket_open(visitor=visitor, channel=channel, subject=subject[:80])
+    ticket = ticket_open(
+        visitor=visitor, channel=channel, subject=subject[:80], assistant=assistant
+    )
     return post_message(
         ticket=ticket,
         sender=Sender.for_visitor(visitor),

@@ -26,15 +26,16 @@ from django.utils.translation import gettext as _
 from helpdesk.models import Tag, Team, Ticket
 
 from . import events, selectors
-from .models import TranscriptRequest
+from .models import Message, TranscriptRequest
 from .services import Sender, post_message
 from .tasks import send_transcript
 
 TAG_MAX_LENGTH = 50
 AUTO_RESOLVED_LINE = "This chat was resolved after a quiet while."
 ASSIGNED_LINE = "Assigned to {name} automatically"
+HANDED_OFF_LINE = "The assistant handed this chat to a person"
 # The fields this module owns; nothing else writes them.
-FIELDS = ("status", "assignee", "team", "priority", "tags")
+FIELDS = ("status", "assignee", "team", "priority", "tags", "assistant")
 
 
 class ActorKind(StrEnum):
@@ -42,6 +43,7 @@ class ActorKind(StrEnum):
     VISITOR = "visitor"
     ROUTING = "routing"
     HOUSEKEEPING = "housekeeping"  # the idle sweep
+    ASSISTANT = "assistant"  # chat/assistant, handing a chat to a person
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ class Actor:
     @classmethod
     def housekeeping(cls) -> "Actor":
         return cls(ActorKind.HOUSEKEEPING)
+
+    @classmethod
+    def assistant(cls) -> "Actor":
+        return cls(ActorKind.ASSISTANT, "Assistant")
 
     @property
     def speaks_to_visitor(self) -> bool:
@@ -115,6 +121,8 @@ def check_ticket_change(*, by: Actor, changes: dict) -> None:
         raise ValidationError(_("Unknown status."), code="invalid_status")
     if "priority" in changes and changes["priority"] not in Ticket.Priority.values:
         raise ValidationError(_("Unknown priority."), code="invalid_priority")
+    if "assistant" in changes and changes["assistant"] not in Ticket.Assistant.values:
+        raise ValidationError(_("Unknown assistant state."), code="invalid_assistant")
 
 
 def do_ticket_change(
@@ -163,9 +171,31 @@ def do_ticket_change(
         if tag_lines:
             lines.extend(tag_lines)
             changed.add("tags")
+    also_saved = []
+    if "assistant" in changes and changes["assistant"] != ticket.assistant:
+        ticket.assistant = Ticket.Assistant(changes["assistant"])
+        if ticket.assistant == Ticket.Assistant.HANDED_OFF:
+            # Handed over, the visitor waits for a person, and has since their
+            # first question: the bot's answers were no person's reply.
+            ticket.waiting_since = ticket.waiting_since or _first_visitor_line_at(ticket)
+            also_saved.append("waiting_since")
+            lines.append(HANDED_OFF_LINE)
+        changed.add("assistant")
     if changed - {"tags"}:
-        ticket.save(update_fields=[*sorted(changed - {"tags"}), "resolved_at", "updated_at"])
+        ticket.save(
+            update_fields=[*sorted(changed - {"tags"}), "resolved_at", "updated_at", *also_saved]
+        )
     return lines, changed
+
+
+def _first_visitor_line_at(ticket: Ticket) -> datetime:
+    first = (
+        Message.objects.filter(ticket=ticket, sender_type=Message.SenderType.VISITOR)
+        .order_by("seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return first or timezone.now()
 
 
 def _assignee_line(assignee: AbstractBaseUser | None, by: Actor) -> str:

@@ -18,6 +18,7 @@ class WidgetAdmin(admin.ModelAdmin):
         ("Look", {"fields": ["greeting", "accent_color", "position"]}),
         ("Flow", {"fields": ["team", "prechat", "offline_form"]}),
         ("Privacy", {"fields": ["typing_preview"]}),
+        ("Assistant", {"fields": ["assistant"]}),
         (None, {"fields": ["created_at"]}),
     ]
 

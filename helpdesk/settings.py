@@ -72,7 +72,9 @@ INSTALLED_APPS = [
     "helpdesk.abuse",
     "helpdesk.knowledge",
     "chat",
+    "chat.assistant",
     "chat.webhooks",
+    "chat.privacy",
     "agents",
 ]
 
@@ -222,6 +224,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "resolve-idle-tickets": {"task": "agents.tasks.resolve_idle_tickets", "schedule": 600},
     "sweep-presence": {"task": "agents.tasks.sweep_presence", "schedule": 30},
+    # PARLEY_RETENTION_DAYS; does nothing while it is 0.
+    "erase-expired-conversations": {
+        "task": "chat.privacy.tasks.erase_expired_conversations",
+        "schedule": 24 * 60 * 60,
+    },
 }
 
 # --- Email ------------------------------------------------------------------------
@@ -333,6 +340,45 @@ CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 
 # --- Parley ------------------------------------------------------------------------
+ASSISTANT_BACKENDS = {"extractive", "openai"}
+
+
+def assistant_settings() -> dict:
+    """The assistant's answer backend and limits (chat/assistant; docs/deploy.md)."""
+    backend = os.environ.get("PARLEY_ASSISTANT_BACKEND", "extractive")
+    if backend not in ASSISTANT_BACKENDS:
+        raise ImproperlyConfigured(
+            f"PARLEY_ASSISTANT_BACKEND is {backend!r}; use one of {sorted(ASSISTANT_BACKENDS)}."
+        )
+    config = {
+        "BACKEND": backend,
+        # The OpenAI-compatible endpoint: https://host/v1 (".../chat/completions" is added).
+        "BASE_URL": os.environ.get("PARLEY_ASSISTANT_BASE_URL", ""),
+        "MODEL": os.environ.get("PARLEY_ASSISTANT_MODEL", ""),
+        "API_KEY": os.environ.get("PARLEY_ASSISTANT_API_KEY", ""),
+        # Seconds to connect, and to wait for each next piece of a streamed answer.
+        "CONNECT_TIMEOUT": float(os.environ.get("PARLEY_ASSISTANT_CONNECT_TIMEOUT", "5")),
+        "READ_TIMEOUT": float(os.environ.get("PARLEY_ASSISTANT_READ_TIMEOUT", "20")),
+        # Seconds a whole answer may take, however steadily it streams.
+        "ANSWER_TIMEOUT": float(os.environ.get("PARLEY_ASSISTANT_ANSWER_TIMEOUT", "60")),
+        # The BM25 score a passage needs to be worth answering from; below it the
+        # chat goes to a person (docs/benchmarks.md has how it was chosen).
+        "MIN_SCORE": float(os.environ.get("PARLEY_ASSISTANT_MIN_SCORE", "2.0")),
+        # Passages given to the backend at most.
+        "PASSAGES": 4,
+        # Answers longer than this are cut: the stored message must fit its limit.
+        "ANSWER_MAX_CHARS": 3000,
+        # Seconds between the built-in answerer's pieces of text.
+        "EXTRACTIVE_PACE": float(os.environ.get("PARLEY_ASSISTANT_EXTRACTIVE_PACE", "0.04")),
+    }
+    if backend == "openai" and not (config["BASE_URL"] and config["MODEL"]):
+        raise ImproperlyConfigured(
+            "PARLEY_ASSISTANT_BACKEND=openai needs PARLEY_ASSISTANT_BASE_URL and "
+            "PARLEY_ASSISTANT_MODEL."
+        )
+    return config
+
+
 # Rate limits of the widget's endpoints, per client address and per visitor
 # (helpdesk/abuse/throttling.py; docs/deploy.md): scope -> (per address, per
 # visitor). Each is PARLEY_RATE_<SCOPE>_PER_IP / _PER_VISITOR in the environment.
@@ -347,6 +393,7 @@ RATE_LIMIT_DEFAULTS = {
     "read": ("600/min", "240/min"),  # ticket list, history, long polls
     "signal": ("600/min", "120/min"),  # typing, seen
     "lifecycle": ("60/min", "20/min"),  # end, rating
+    "assistant": ("30/min", "10/min"),  # POST assistant/questions/: an answer each
     "articles": ("300/min", "off"),  # GET articles/: search as the visitor types
 }
 
@@ -407,6 +454,9 @@ PARLEY = {
     # this many places from its right end.
     "TRUSTED_PROXY_COUNT": int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "1")),
     "RATE_LIMITS": rate_limits(),
+    # Days a resolved or closed conversation is kept before its messages and
+    # files are erased (chat/privacy); 0 keeps them for ever.
+    "RETENTION_DAYS": int(os.environ.get("PARLEY_RETENTION_DAYS", "0")),
     # Outgoing webhooks (chat/webhooks; docs/deploy.md).
     "WEBHOOKS": {
         # Seconds to connect to a receiver, and to wait for each read of its answer.
@@ -434,6 +484,7 @@ PARLEY = {
             int(os.environ.get("PARLEY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)) + 512 * 1024,
         )
     ),
+    "ASSISTANT": assistant_settings(),
 }
 
 LOGGING = {

@@ -36,6 +36,7 @@ VISITOR_TICKET_FIELDS = {
     "rating",
     "created_at",
     "queue_position",
+    "assistant",
 }
 
 

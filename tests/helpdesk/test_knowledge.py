@@ -116,6 +116,8 @@ def test_the_help_centre_lists_categories_and_shows_articles_in_each_language():
     assert home.status_code == 302 and home["Location"] == "/help/demo/de/"
     page = client.get("/help/demo/de/")
     assert "Tarife und Abrechnung" in page.content.decode()
+    assert "Ledgerly Hilfe-Center" in page.content.decode()
+    assert "Unsere Artikel durchsuchen" in page.content.decode()
     article = client.get("/help/demo/en/articles/change-your-plan/")
     body = article.content.decode()
     assert '<h2 id="upgrades">Upgrades</h2>' in body

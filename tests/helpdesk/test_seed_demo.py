@@ -45,3 +45,20 @@ def test_seed_demo_refuses_known_passwords_with_debug_off(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo")
     assert counts() == (0, 0, 0, 0)
+
+
+def test_the_demo_has_a_help_centre_in_both_languages_and_the_assistant_on(
+    django_capture_on_commit_callbacks,
+):
+    from helpdesk.knowledge import retrieval
+    from helpdesk.knowledge.models import Article
+    from helpdesk.models import Widget
+
+    # The commit enqueues the index builds; Celery runs them here (eager).
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
+    assert Widget.objects.get(key="demo").assistant
+    assert Article.objects.filter(language="en", published=True).count() >= 12
+    assert Article.objects.filter(language="de", published=True).count() >= 12
+    hits = retrieval.search("how do I change my plan?", "en")
+    assert hits[0].title == "How do I change my plan?"

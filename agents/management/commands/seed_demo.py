@@ -11,6 +11,7 @@ from django.db import transaction
 from agents.models import AgentProfile, CannedResponse
 from chat.services import Sender, post_message, start_conversation
 from chat.ticket_actions import Actor, ticket_change
+from helpdesk.knowledge.demo import seed_articles
 from helpdesk.models import Team, Visitor, Widget
 
 DEMO_WIDGET_KEY = "demo"
@@ -87,8 +88,15 @@ class Command(BaseCommand):
         # The demo site's embed tag names this key; any origin may use it.
         widget, _ = Widget.objects.get_or_create(
             key=DEMO_WIDGET_KEY,
-            defaults={"name": "Ledgerly", "accent_color": "#0f766e"},
+            defaults={
+                "name": "Ledgerly",
+                "accent_color": "#0f766e",
+                "typing_preview": True,
+                "assistant": True,
+            },
         )
+        # Ledgerly's help centre, which the assistant answers from (/help/demo/).
+        articles = seed_articles()
         agents = {username: self.agent(username, name, su, team) for username, name, su in AGENTS}
         for shortcut, body in CANNED:
             CannedResponse.objects.get_or_create(
@@ -97,6 +105,10 @@ class Command(BaseCommand):
         for external_id, name, email, lines, done in CONVERSATIONS:
             self.conversation(widget, external_id, name, email, lines, done, agents)
 
+        self.stdout.write(
+            f"Help centre: /help/{DEMO_WIDGET_KEY}/ ({articles} articles added; the worker "
+            "indexes them for the assistant)."
+        )
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password for all):"))
         for username, name, superuser in AGENTS:
             role = "admin + agent" if superuser else "agent"
