@@ -69,11 +69,12 @@ def broadcasts(monkeypatch):
     """
     sent = []
 
-    def record(groups, event):
-        assert event["type"] in events.SERVER_EVENTS
-        sent.append((sorted(groups), json.loads(json.dumps(event))))
+    def record(frames):
+        for groups, event in frames:
+            assert event["type"] in events.SERVER_EVENTS
+            sent.append((sorted(groups), json.loads(json.dumps(event))))
 
-    monkeypatch.setattr(events, "broadcast", record)
+    monkeypatch.setattr(events, "broadcast_many", record)
     return sent
 
 
