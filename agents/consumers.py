@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from chat import events, services
+from chat import events, selectors, services
 from chat.consumers import (
     CLOSE_FORBIDDEN,
     CLOSE_UNAUTHENTICATED,
@@ -115,11 +115,15 @@ class AgentConsumer(ProtocolConsumer):
         if await database_sync_to_async(AGENTS.disconnect)(self.profile.user_id):
             await database_sync_to_async(broadcast_presence)()
 
-    async def on_ping(self, frame: dict) -> None:
-        await database_sync_to_async(self.heartbeat)()
-        await super().on_ping(frame)
+    async def heartbeat(self) -> None:
+        await database_sync_to_async(self.renew)()
 
-    def heartbeat(self) -> None:
+    async def watched_last_seqs(self) -> dict[int, int]:
+        if not self.viewing:
+            return {}
+        return await database_sync_to_async(selectors.last_seqs)(self.viewing)
+
+    def renew(self) -> None:
         AGENTS.heartbeat(self.profile.user_id)
         for ticket_id in self.viewing:
             if viewers.viewer_refresh(

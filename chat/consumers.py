@@ -225,7 +225,23 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def on_ping(self, frame: dict) -> None:
-        await self.send_json(events.pong())
+        try:
+            await self.heartbeat()
+        except Exception:
+            # The cache (Redis) is down, or its pooled connections died with it:
+            # the pong is still owed, and the tail it carries comes from the
+            # database.
+            logger.exception("Heartbeat failed; answering the ping all the same")
+        watched = await self.watched_last_seqs()
+        await self.send_json(events.pong(tickets=watched))
+
+    async def heartbeat(self) -> None:
+        """Renew what a ping keeps alive (presence)."""
+
+    async def watched_last_seqs(self) -> dict[int, int]:
+        """The last seq of each ticket this socket watches, for ``pong``: a
+        broadcast lost to a channel-layer outage is noticed on the next ping."""
+        return {}
 
     async def parley_event(self, message: dict) -> None:
         """Group broadcasts (``events.LAYER_MESSAGE_TYPE``) go out unchanged."""
@@ -271,21 +287,37 @@ class VisitorConsumer(ProtocolConsumer):
         resume = parse_resume(frame.get("resume") or {})
         self.visitor = visitor
         self.authenticated = True
+        # Tickets this socket hears of, for pong: those in welcome, those it
+        # starts, and those another tab starts (their first message.new).
+        self.watching: set[int] = set()
         # Join before replaying: a message posted in between is then both replayed
         # and broadcast, and the client drops the copy by seq. The other order loses it.
         await self.join(events.visitor_group(visitor.pk))
         await self.join(events.widget_visitors_group(visitor.widget_id))
         await database_sync_to_async(visitor_connected)(visitor.pk)
-        await self.send_all(await self.opening(resume))
+        frames = await self.opening(resume)
+        self.watching.update(ticket["id"] for ticket in frames[0]["tickets"])
+        await self.send_all(frames)
 
     async def disconnect(self, code):
         await super().disconnect(code)
         if self.authenticated:
             await database_sync_to_async(visitor_disconnected)(self.visitor.pk)
 
-    async def on_ping(self, frame: dict) -> None:
+    async def heartbeat(self) -> None:
         await database_sync_to_async(visitor_heartbeat)(self.visitor.pk)
-        await super().on_ping(frame)
+
+    async def watched_last_seqs(self) -> dict[int, int]:
+        if not self.watching:
+            return {}
+        return await database_sync_to_async(selectors.last_seqs)(
+            self.watching, visitor=self.visitor
+        )
+
+    async def parley_event(self, message: dict) -> None:
+        if message["event"]["type"] == "message.new":
+            self.watching.add(message["event"]["ticket"])
+        await super().parley_event(message)
 
     @database_sync_to_async
     def opening(self, resume: dict[int, int]) -> list[dict]:
@@ -296,6 +328,7 @@ class VisitorConsumer(ProtocolConsumer):
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)
         message = await self.post(ticket_id, frame.get("body"), frame.get("client_id"))
+        self.watching.add(message.ticket_id)
         await self.send_json(events.message_ack(message))
 
     @database_sync_to_async

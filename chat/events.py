@@ -279,8 +279,13 @@ def error(*, code: str, message: str, client_id: str | None = None) -> dict:
     return frame
 
 
-def pong() -> dict:
-    return {"type": "pong"}
+def pong(*, tickets: dict[int, int] | None = None) -> dict:
+    """``tickets``: the last seq of each ticket the socket watches (a visitor's
+    last public one), so a client can tell a message whose broadcast never came
+    and fetch it without waiting for the next one (docs/protocol.md, "Delivery")."""
+    if not tickets:
+        return {"type": "pong"}
+    return {"type": "pong", "tickets": {str(ticket_id): seq for ticket_id, seq in tickets.items()}}
 
 
 SERVER_EVENTS = {
@@ -347,4 +352,6 @@ def broadcast_on_commit(groups: Iterable[str], event: dict) -> None:
     """Send once the surrounding transaction commits, so nobody hears of a row
     that was rolled back."""
     groups = list(groups)
-    transaction.on_commit(lambda: broadcast(groups, event))
+    # Robust: a layer that fails after the commit is logged, and fails nothing
+    # already stored (clients catch up on pong, see ``pong``).
+    transaction.on_commit(lambda: broadcast(groups, event), robust=True)

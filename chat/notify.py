@@ -71,7 +71,10 @@ def _tell_changes(
         frames.append(
             ([events.visitor_group(ticket.visitor_id)], events.visitor_ticket_updated(ticket))
         )
-    transaction.on_commit(lambda: events.broadcast_many(frames))
+    # Robust: a channel layer that fails (Redis down) must not turn a stored
+    # message into an error for its sender, who then gets the ack it is owed; the
+    # peers learn of the tail from their next pong (docs/protocol.md, "Delivery").
+    transaction.on_commit(lambda: events.broadcast_many(frames), robust=True)
     if changed:
         # Robust: a listener (routing) that fails must not fail a change that is
         # already committed; the heartbeat check's routing pass catches up.

@@ -132,6 +132,46 @@ class Stack:
             self.stop(name)
 
 
+class RedisServer:
+    """A redis-server of a test's or benchmark's own, on a free port of 127.0.0.1,
+    keeping nothing on disk: it can be killed and started again (same port, empty)
+    without touching the machine's shared Redis."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = self.tmp / f"redis-{self.port}.log"
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            cwd=self.tmp, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer:\n{log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """SIGKILL, by the PID this object started."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=15)
+            self.process = None
+
+
 def post_json(
     url: str, payload: dict, headers: dict | None = None, *, method: str = "POST"
 ) -> dict:

@@ -359,7 +359,7 @@ const handlers = {
     if (!delivery.error(frame)) console.warn("Parley server error:", frame.code, frame.message);
   },
 
-  pong() {},
+  pong: (frame) => delivery.pong(frame),
 };
 
 async function loadAgents() {

@@ -7,7 +7,7 @@
 
 import { api, HISTORY_PAGE, HISTORY_PAGE_MAX } from "./api.js";
 import { newClientId } from "../shared/protocol.js";
-import { fillGap } from "../shared/seq.js";
+import { fillGap, ticketsBehind } from "../shared/seq.js";
 
 const SEEN_DELAY_MS = 300;
 const RESEND_AFTER_MS = 15_000; // resend an unacked message (same client_id)
@@ -312,6 +312,15 @@ export class Delivery {
     }
     this.view.conversation();
     this.scheduleSeen();
+  }
+
+  /** pong: fill any followed ticket the server holds more of (a lost broadcast). */
+  pong({ tickets }) {
+    const followed = (id) => {
+      const conv = this.store.conversations.get(id);
+      return conv?.subscribed ? conv : undefined;
+    };
+    for (const id of ticketsBehind(tickets, followed)) this.fillGap(id);
   }
 
   /** Too far behind to replay: start again from the newest page. */

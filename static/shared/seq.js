@@ -97,3 +97,20 @@ export async function fillGap(log, fetchPage, pageSize, { stale = () => false, o
     if (!full || log.contiguous === after) return true;
   }
 }
+
+/**
+ * pong's `tickets` (docs/protocol.md, "Delivery"): the server's last seq of each
+ * ticket the socket watches, one this reader may see. A log below it missed a
+ * message whose broadcast never came (the channel layer was down), and nothing
+ * else will tell: return the ids whose `logOf(id)` (a SeqLog, or undefined for a
+ * ticket not held here) should be filled.
+ */
+export function ticketsBehind(tickets, logOf) {
+  const behind = [];
+  for (const [key, last] of Object.entries(tickets ?? {})) {
+    const id = Number(key);
+    const log = logOf(id);
+    if (log && Number.isInteger(last) && last > log.contiguous) behind.push(id);
+  }
+  return behind;
+}

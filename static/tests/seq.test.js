@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { SeqLog, fillGap } from "../shared/seq.js";
+import { SeqLog, fillGap, ticketsBehind } from "../shared/seq.js";
 import { Conversation } from "../dashboard/store.js";
 
 const msg = (seq, extra = {}) => ({ seq, body: `m${seq}`, sender: { type: "agent" }, ...extra });
@@ -120,4 +120,35 @@ test("the dashboard's conversation drops its local copy once the server's arrive
   conv.add(msg(3, { client_id: "c-3" })); // the ack's copy came first, then the frame
   assert.equal(conv.outbox.size, 0);
   assert.equal(conv.messages.size, 3);
+});
+
+test("pong: a ticket whose log is behind the server's last seq is to be filled", () => {
+  const held = new SeqLog();
+  for (const seq of [1, 2, 3]) held.add(msg(seq));
+  const current = new SeqLog();
+  for (const seq of [1, 2]) current.add(msg(seq));
+  const logs = new Map([[7, held], [9, current]]);
+  const tickets = { 7: 5, 9: 2, 11: 40 }; // 11: a ticket not held here
+  assert.deepEqual(ticketsBehind(tickets, (id) => logs.get(id)), [7]);
+});
+
+test("pong: a tail the log skipped (internal notes of a visitor) or a bare pong asks for nothing", () => {
+  const log = new SeqLog();
+  log.add(msg(1));
+  log.add(msg(4), 1); // 2 and 3 were notes: contiguous is 4
+  assert.deepEqual(ticketsBehind({ 3: 4 }, () => log), []);
+  assert.deepEqual(ticketsBehind(undefined, () => log), []);
+  assert.deepEqual(ticketsBehind({ 3: "9" }, () => log), []); // not a seq
+});
+
+test("pong after a lost broadcast: the fill brings the missed tail", async () => {
+  const log = new SeqLog();
+  for (const seq of [1, 2]) log.add(msg(seq));
+  const { asked, page } = server([1, 2, 3]);
+  for (const id of ticketsBehind({ 5: 3 }, () => log)) {
+    assert.equal(id, 5);
+    assert.ok(await fillGap(log, page(50), 50));
+  }
+  assert.deepEqual(asked, [2]);
+  assert.equal(log.contiguous, 3);
 });

@@ -2,6 +2,7 @@
 // message is sent until the server has stored it, and shown once.
 
 import { CLOSE_NORMAL, newClientId } from "../../shared/protocol.js";
+import { ticketsBehind } from "../../shared/seq.js";
 import { attention } from "./attention.js";
 import { upload } from "./composer.js";
 import { noop } from "./env.js";
@@ -67,10 +68,13 @@ export function onFrame(frame) {
     case "resync":
       if (frame.ticket === state.ticket) sync().catch(noop);
       break;
+    case "pong": // a message whose broadcast was lost shows here first
+      if (ticketsBehind(frame.tickets, (id) => (id === state.ticket && ctx.historyLoaded ? log : undefined)).length) sync().catch(noop);
+      break;
     case "error":
       onError(frame);
       break;
-    default: // pong, and frame types a later server may add
+    default: // frame types a later server may add
   }
 }
 
