@@ -295,3 +295,44 @@ def mark_seen(*, ticket: Ticket, side: str, seq: int) -> int:
         events.seen(ticket_id=ticket.pk, side=side, seq=min(stored, last_public_seq)),
     )
     return stored
+
+
+REDACTED_BODY = "[erased]"
+REDACTED_VISITOR_NAME = "Visitor"
+
+
+@transaction.atomic
+def messages_redact(*, ticket: Ticket) -> tuple[int, int]:
+    """Erase what the ticket's messages say, for the visitor's right to erasure or
+    the retention period (chat.privacy). Returns (messages, files) erased.
+
+    ``post_message`` is the only code that creates messages; this is the one
+    other write to them, and it is allowed because it changes content only:
+    every row stays with its ``seq``, so the ticket's counters, read receipts and
+    the clients' gap detection stay true (a deleted row would be a hole that
+    clients chase for ever). The body becomes ``REDACTED_BODY``, a visitor's name
+    on their lines goes, and files are deleted from storage once the change
+    commits (a rollback keeps them). Nothing is broadcast: an open dashboard
+    shows the erased text when it next loads the thread.
+    """
+    selectors.locked_ticket(ticket.pk)
+    messages = Message.objects.filter(ticket=ticket)
+    files = [name for name in messages.values_list("attachment", flat=True) if name]
+    count = messages.update(
+        body=REDACTED_BODY,
+        attachment="",
+        attachment_name="",
+        attachment_type="",
+        attachment_size=0,
+    )
+    messages.filter(sender_type=Message.SenderType.VISITOR).update(
+        sender_name=REDACTED_VISITOR_NAME
+    )
+    storage = Message._meta.get_field("attachment").storage
+
+    def delete_files() -> None:
+        for name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return count, len(files)

@@ -35,6 +35,8 @@ WORDS = {
     "close": _("Close chat"),
     "open": _("Open chat"),
     "typing": _("{name} is typing…"),
+    # Shown under the composer where the widget's typing sneak peek is on.
+    "typingVisible": _("Agents can see what you type before you send it."),
     "anAgent": _("An agent"),
     "opened": _("Open"),
     "resolved": _("Resolved"),

@@ -102,10 +102,14 @@ class Widget(models.Model):
         validators=[validate_origins],
         help_text="One origin per line, e.g. https://shop.example.com. Empty: any site.",
     )
+    # Off for new widgets: a visitor's unsent words are theirs until they send
+    # them. Where it is on, the widget tells the visitor (widget word
+    # "typing_visible").
     typing_preview = models.BooleanField(
         "Typing sneak peek",
-        default=True,
-        help_text="Agents see what a visitor is typing before it is sent.",
+        default=False,
+        help_text="Agents see what a visitor is typing before it is sent; the widget "
+        "tells visitors so.",
     )
     assistant = models.BooleanField(
         "Assistant",
@@ -154,6 +158,9 @@ class Visitor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(auto_now_add=True)
     is_blocked = models.BooleanField(default=False)
+    # When their personal data was erased (chat.privacy); the row stays, so the
+    # erased tickets keep their visitor.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-last_seen_at"]
@@ -304,6 +311,9 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True)
+    # When its messages were erased (chat.privacy): by request or after the
+    # retention period.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]

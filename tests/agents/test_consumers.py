@@ -10,7 +10,7 @@ from rest_framework.authtoken.models import Token
 from chat.models import Message
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
-from helpdesk.models import Ticket
+from helpdesk.models import Ticket, Widget
 
 from ..conftest import (
     ORIGIN,
@@ -296,6 +296,9 @@ async def test_agents_hear_when_a_visitor_comes_and_goes(agent_bob, visitor_ann)
 
 
 async def test_agents_get_a_sneak_peek_of_the_visitors_draft(agent_bob, ticket_ann):
+    await database_sync_to_async(Widget.objects.filter(pk=ticket_ann.visitor.widget_id).update)(
+        typing_preview=True
+    )
     agent, _ = await agent_socket(agent_bob)
     await agent.send_json_to({"type": "subscribe", "ticket": ticket_ann.pk, "after": 0})
     await receive_until(agent, "ticket.viewers")

@@ -162,6 +162,8 @@ def test_typing_over_rest_reaches_the_agents_watching(ann_api, ticket_ann, broad
 
 
 def test_the_draft_goes_with_typing_over_rest_too(ann_api, ticket_ann, broadcasts):
+    ticket_ann.visitor.widget.typing_preview = True
+    ticket_ann.visitor.widget.save()
     url = f"/api/widget/tickets/{ticket_ann.pk}/typing/"
     ann_api.post(url, {"state": "start", "draft": "Where is my ord"}, format="json")
     assert broadcasts[-1][1]["draft"] == "Where is my ord"
