@@ -277,6 +277,7 @@ class Run:
     typing_sent: int = 0
     typing_live: int = 0
     typing_delivered: int = 0  # typing frames that arrived at all, live or late
+    processed: int = 0  # messages acked (Parley) or arrived (reference), live or late
     server_cpu: float = 0.0  # seconds, all server processes, until the run settled
     client_cpu: float = 0.0  # seconds, this process, while sending
     settled: bool = True  # every message arrived and was acked before the settle limit
@@ -292,11 +293,13 @@ class Run:
 
     @property
     def frames(self) -> int:
-        return self.sent + self.typing_sent
+        """Frames the server got through while its CPU was counted."""
+        return self.processed + self.typing_delivered
 
     @property
     def cpu_per_1k(self) -> float:
-        """Server CPU seconds per 1,000 frames sent (messages and typing)."""
+        """Server CPU seconds per 1,000 frames it got through (messages and typing):
+        per frame sent would flatter a run that left a backlog."""
         return self.server_cpu / self.frames * 1000 if self.frames else 0.0
 
     def summary(self) -> str:
@@ -517,13 +520,28 @@ class Load:
 
         deadline = time.perf_counter() + settle
         expected_acks = len(message_keys) if self.target.ack_type else 0
-        while time.perf_counter() < deadline and (
-            missing(message_keys) or missing(typing_keys) or self.acks - acks_before < expected_acks
+        idle_for, cpu_mark = 0, sum(cpu_seconds(pid) for pid in pids)
+        # Wait for stragglers while the servers work; once they idle for a second
+        # with frames missing, those were dropped and will not come.
+        while (
+            time.perf_counter() < deadline
+            and idle_for < 2
+            and (
+                missing(message_keys)
+                or missing(typing_keys)
+                or self.acks - acks_before < expected_acks
+            )
         ):
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.5)
+            cpu_now = sum(cpu_seconds(pid) for pid in pids)
+            idle_for = idle_for + 1 if cpu_now - cpu_mark < 0.01 * len(pids) else 0
+            cpu_mark = cpu_now
         run.settled = not (missing(message_keys) or self.acks - acks_before < expected_acks)
         run.server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
         run.typing_delivered = len(typing_keys) - missing(typing_keys)
+        run.processed = (
+            self.acks - acks_before if expected_acks else len(message_keys) - missing(message_keys)
+        )
         run.sent, run.typing_sent = len(message_keys), len(typing_keys)
         run.keys = set(message_keys)
         for key in message_keys + typing_keys:  # late ones are not counted later
@@ -577,8 +595,9 @@ async def knee(
     """Double (or halve) the rate from ``start`` until a step passes and the next
     fails, then bisect until the two are within ``precision`` of each other. A
     step passes when every message arrives live with p99 <= ``p99_ms``. The
-    search goes no higher than ``limit`` nor lower than ``start`` / 16, and stops
-    where a step's backlog would not drain."""
+    search goes no higher than ``limit`` nor lower than ``start`` / 16. A step
+    that leaves a backlog (or, with the in-memory layer, drops messages)
+    restarts the target before the next (``Load.run``)."""
     limit = min(limit, rooms * load.target.max_rate_per_socket)
     floor = start / 16
     passed = failed = None
@@ -602,15 +621,13 @@ async def knee(
             passed = rate
         else:
             failed = rate
-        if not steps[-1].settled:
-            break  # the backlog did not drain: a further step would measure it
         if ok and failed is None and rate < limit:
             rate = min(rate * 2, limit)
         elif not ok and passed is None and rate / 2 >= floor:
             rate = rate / 2
         else:
             break
-    while passed and failed and failed / passed > precision and steps[-1].settled:
+    while passed and failed and failed / passed > precision:
         rate = math.sqrt(passed * failed)
         if await step(rate):
             passed = rate

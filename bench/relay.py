@@ -94,6 +94,17 @@ def configuration(name: str, args) -> Iterator[dict]:
                 client.delete(key)
 
 
+def machine_load() -> str:
+    """The load average, and the share of the last minute in which some task
+    waited for a CPU (Linux pressure stall information)."""
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    pressure = Path("/proc/pressure/cpu")
+    if not pressure.exists():
+        return f"load average {load}"
+    some = dict(item.split("=") for item in pressure.read_text().splitlines()[0].split()[1:])
+    return f"load average {load}; CPU pressure {some['avg60']} % (last minute)"
+
+
 def stack(tmp: Path, target: type[Target], settings: dict) -> Target:
     folder = tmp / f"{target.name}-{uuid.uuid4().hex[:6]}"
     folder.mkdir()
@@ -111,9 +122,9 @@ async def open_load(target: Target, rooms: list[Room], servers: int) -> Load:
 
 async def measure(config: str, args) -> dict:
     """Every case asked for, on one configuration; returns the results by case."""
-    # Other work on the machine shows in every figure; the load average says how much.
-    results: dict = {"config": config, "load_average": [os.getloadavg()]}
-    log(f"[{config}] load average {results['load_average'][0]}")
+    # Other work on the machine shows in every figure; say how much there was.
+    results: dict = {"config": config, "machine": [machine_load()]}
+    log(f"[{config}] {results['machine'][0]}")
     with configuration(config, args) as settings, tempfile.TemporaryDirectory() as tmp:
         if set(args.cases) & {"relay", "knee", "typing"}:
             log(f"[{config}] starting the servers")
@@ -134,8 +145,8 @@ async def measure(config: str, args) -> dict:
                     args.idle_seconds,
                     connect_limit=args.idle_connect_limit,
                 )
-    results["load_average"].append(os.getloadavg())
-    log(f"[{config}] load average {results['load_average'][1]}")
+    results["machine"].append(machine_load())
+    log(f"[{config}] {results['machine'][1]}")
     return results
 
 
@@ -355,10 +366,11 @@ def table(all_results: list[dict], args) -> str:
 
 
 def typing_cpu_ms(base: Run, typed: Run) -> float:
-    """Server CPU per typing frame: what the run with typing cost beyond the same
-    messages without it, over the typing frames that got through (all of them,
-    unless the server was saturated)."""
-    return (typed.server_cpu - base.server_cpu) / max(typed.typing_delivered, 1) * 1000
+    """Server CPU per typing frame: what the run with typing cost beyond what its
+    messages cost without typing, over the typing frames that got through (all
+    of them, unless the server was saturated)."""
+    messages_cpu = base.server_cpu / max(base.processed, 1) * typed.processed
+    return (typed.server_cpu - messages_cpu) / max(typed.typing_delivered, 1) * 1000
 
 
 def main() -> None:
