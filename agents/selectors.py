@@ -12,6 +12,9 @@ from helpdesk.models import Ticket
 from .models import AgentProfile, CannedResponse
 
 INBOX_STATUSES = [Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING]
+# Waiting for an agent: nobody has it, and the assistant is not answering it (a
+# chat it answers shows under "all" until it is handed over).
+UNASSIGNED = Q(assignee=None) & ~Q(assistant=Ticket.Assistant.ACTIVE)
 # The dashboard's views of the inbox; "resolved" holds closed tickets too.
 VIEWS = ["unassigned", "mine", "all", "resolved"]
 
@@ -62,7 +65,7 @@ def inbox_view(view: str | None, *, user: AbstractBaseUser | None) -> QuerySet[T
         return tickets.filter(status__in=Ticket.ENDED_STATUSES)
     tickets = tickets.filter(status__in=INBOX_STATUSES)
     if view == "unassigned":
-        return tickets.filter(assignee=None)
+        return tickets.filter(UNASSIGNED)
     if view == "mine":
         return tickets.filter(assignee=user)
     return tickets
@@ -80,7 +83,7 @@ def inbox_counts(*, user: AbstractBaseUser) -> dict[str, int]:
     """How many tickets each view holds, in one query."""
     open_ = Q(status__in=INBOX_STATUSES)
     return Ticket.objects.aggregate(
-        unassigned=Count("pk", filter=open_ & Q(assignee=None)),
+        unassigned=Count("pk", filter=open_ & UNASSIGNED),
         mine=Count("pk", filter=open_ & Q(assignee=user)),
         all=Count("pk", filter=open_),
         resolved=Count("pk", filter=Q(status__in=Ticket.ENDED_STATUSES)),
@@ -96,7 +99,9 @@ def idle_ticket_ids(quiet_since: datetime) -> list[int]:
     is not waiting for an answer: the ones auto-resolve may close."""
     return list(
         Ticket.objects.filter(
-            status__in=[Ticket.Status.OPEN, Ticket.Status.PENDING],
+            # A chat the assistant answered stays new (no person opened it).
+            Q(status__in=[Ticket.Status.OPEN, Ticket.Status.PENDING])
+            | Q(status=Ticket.Status.NEW, assistant=Ticket.Assistant.ACTIVE),
             waiting_since__isnull=True,
             last_message_at__lt=quiet_since,
         ).values_list("pk", flat=True)

@@ -2,6 +2,8 @@
 in each language Parley speaks. Widgets share one knowledge base; the widget in
 the address gives the pages its name and colour and is where links lead back."""
 
+from urllib.parse import quote
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,5 +86,5 @@ def search(request: HttpRequest, key: str, lang: str) -> HttpResponse:
 
 def article_url(key: str, hit: retrieval.Hit) -> str:
     """The help-centre address of a hit's passage, from the site root."""
-    anchor = f"#{hit.anchor}" if hit.anchor else ""
+    anchor = f"#{quote(hit.anchor)}" if hit.anchor else ""
     return reverse("help:article", args=[key, hit.language, hit.slug]) + anchor

@@ -34,7 +34,8 @@ export function isEnded(ticket) {
 /** Does an open view (unassigned, mine, all) show this ticket? */
 function inOpenView(view, ticket, meId) {
   if (!OPEN_STATUSES.has(ticket.status)) return false;
-  if (view === "unassigned") return assigneeId(ticket) === null;
+  // A chat the assistant is answering waits for no agent until it is handed over.
+  if (view === "unassigned") return assigneeId(ticket) === null && ticket.assistant !== "active";
   if (view === "mine") return assigneeId(ticket) === meId;
   return view === "all";
 }

@@ -10,7 +10,7 @@ from chat.assistant import services
 from chat.assistant.models import Answer
 from chat.models import Message
 from chat.services import Sender, post_message, start_conversation
-from chat.ticket_actions import end_conversation
+from chat.ticket_actions import Actor, end_conversation, ticket_change
 from helpdesk.models import Ticket
 from tests.knowledge_helpers import demo_help_centre
 
@@ -137,3 +137,40 @@ def test_deflection_counts_chats_the_assistant_closed_without_a_person(bob_api, 
     days = [row["day"] for row in bob_api.get("/api/agent/assistant/deflection/").data["results"]]
     assert days == [earlier.date().isoformat()]
     assert bob_api.get("/api/agent/assistant/deflection/", {"days": 5}).data["results"] == []
+
+
+def test_a_chat_the_assistant_answers_is_not_in_the_unassigned_view_until_handed_over(
+    bob_api, visitor_ann, visitor_ben
+):
+    helped, _ = assistant_chat(visitor_ann, "How do I change my plan?", reply="Settings.")
+    plain = start_conversation(visitor=visitor_ben, body="Hello?").ticket
+    ids = [
+        t["id"] for t in bob_api.get("/api/agent/tickets/", {"view": "unassigned"}).data["results"]
+    ]
+    assert ids == [plain.pk]
+    everything = bob_api.get("/api/agent/tickets/", {"view": "all"}).data["results"]
+    assert {t["id"]: t["assistant"] for t in everything} == {helped.pk: "active", plain.pk: ""}
+    assert bob_api.get("/api/agent/tickets/counts/").data["unassigned"] == 1
+
+    ticket_change(ticket_id=helped.pk, by=Actor.assistant(), assistant="handed_off")
+    ids = [
+        t["id"] for t in bob_api.get("/api/agent/tickets/", {"view": "unassigned"}).data["results"]
+    ]
+    assert sorted(ids) == sorted([plain.pk, helped.pk])
+    assert bob_api.get("/api/agent/tickets/counts/").data["unassigned"] == 2
+
+
+def test_a_quiet_chat_the_assistant_answered_is_resolved_and_counts_as_deflected(
+    bob_api, visitor_ann, settings
+):
+    from agents import tasks
+
+    settings.PARLEY = {**settings.PARLEY, "AUTO_RESOLVE_AFTER": 60}
+    ticket, _ = assistant_chat(visitor_ann, "How do I change my plan?", reply="Settings.")
+    assert ticket.status == Ticket.Status.NEW and ticket.waiting_since is None
+    Ticket.objects.filter(pk=ticket.pk).update(
+        last_message_at=timezone.now() - timedelta(minutes=5)
+    )
+    assert tasks.resolve_idle_tickets() == 1
+    rows = bob_api.get("/api/agent/assistant/deflection/").data["results"]
+    assert [(row["deflected"], row["handed_off"]) for row in rows] == [(1, 0)]

@@ -229,3 +229,30 @@ async def test_the_stop_endpoint_takes_only_your_own_questions(help_centre, visi
         HTTP_ORIGIN="https://shop.example",
     )
     assert response.status_code == 202
+
+
+async def test_a_visitor_who_leaves_mid_answer_still_gets_it_stored_for_the_replay(
+    help_centre, visitor_amy, settings
+):
+    from chat.assistant import answering
+
+    settings.PARLEY = {
+        **settings.PARLEY,
+        "ASSISTANT": {**settings.PARLEY["ASSISTANT"], "EXTRACTIVE_PACE": 0.02},
+    }
+    stream = await open_question(visitor_amy, PLAN_QUESTION)
+    question = await stream.next_event()
+    assert (await stream.next_event())["type"] == "token"
+    await stream.chunks.aclose()  # the connection drops, as Django closes the body
+    for task in list(answering._running):
+        await task
+
+    @sync_to_async
+    def stored():
+        return list(
+            Message.objects.filter(ticket_id=question["ticket"]).values_list("sender_type", "body")
+        )
+
+    lines = await stored()
+    assert [kind for kind, _ in lines] == ["visitor", "bot"]
+    assert "Settings, then Billing" in lines[1][1]
