@@ -155,7 +155,11 @@ class TicketTranscriptView(AgentAPIView):
     # Admins download transcripts from Django admin without being agents.
     permission_classes = [IsAgent | permissions.IsAdminUser]
 
-    @extend_schema(parameters=[TranscriptQuerySerializer], responses={200: str})
+    @extend_schema(
+        parameters=[TranscriptQuerySerializer],
+        # A file, not JSON: said so, or clients (and the fuzzing) expect JSON.
+        responses={(200, "text/html"): str, (200, "text/plain"): str},
+    )
     def get(self, request: Request, ticket_id: int) -> HttpResponse:
         """The conversation as the visitor saw it (no internal notes; attachments
         as links), as a file: ``?kind=html`` (default) or ``text``."""

@@ -121,7 +121,8 @@ def parse_resume(resume: object) -> dict[int, int]:
 
 def frame_typing_state(frame: dict) -> str:
     state = frame.get("state")
-    if state not in TYPING_STATES:
+    # Checked for str first: a list or an object can't be looked up in a set.
+    if not isinstance(state, str) or state not in TYPING_STATES:
         raise FrameError("invalid_state", _("'state' must be 'start' or 'stop'."))
     return state
 

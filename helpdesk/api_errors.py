@@ -27,10 +27,17 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError with a code: the client's mistake.
-        return Response(
-            {"code": exc.code or "invalid", "message": " ".join(exc.messages)},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+        if hasattr(exc, "error_dict"):
+            # Raised per field (a form's or a validator's): no one code, so the
+            # shape of DRF's own field errors. (It has no .code: that was a 500.)
+            body = {
+                "code": "invalid",
+                "message": _("Some fields are not valid."),
+                "fields": exc.message_dict,
+            }
+        else:
+            body = {"code": exc.code or "invalid", "message": " ".join(exc.messages)}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404 | ObjectDoesNotExist | PermissionDenied):
         # Objects you may not see look exactly like objects that don't exist.
         exc = exceptions.NotFound(_("Not found."))
