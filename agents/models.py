@@ -2,9 +2,14 @@ from django.conf import settings
 from django.db import models
 
 from helpdesk.models import Team
+from helpdesk.roles import is_administrator
 from helpdesk.text import strip_bidi_controls
 
 from .avatars import validate_avatar
+
+ADMINISTRATOR = "administrator"
+AGENT = "agent"
+ROLES = [(AGENT, "Agent"), (ADMINISTRATOR, "Administrator")]
 
 
 class AgentProfile(models.Model):
@@ -27,6 +32,9 @@ class AgentProfile(models.Model):
         default=5, help_text="Routing gives no new chat to an agent with this many open."
     )
     teams = models.ManyToManyField(Team, blank=True, related_name="agents")
+    # How the dashboard tells them of news; their own choice, on every device.
+    notify_sound = models.BooleanField("sound", default=True)
+    notify_desktop = models.BooleanField("desktop notifications", default=True)
     # When routing last gave them a chat: of agents equally busy, the one who has
     # waited longest goes next, so they take turns.
     last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -41,6 +49,12 @@ class AgentProfile(models.Model):
         # Shown to visitors and colleagues: no direction tricks (helpdesk.text).
         self.display_name = strip_bidi_controls(self.display_name)
         super().save(*args, **kwargs)
+
+    @property
+    def role(self) -> str:
+        """``administrator`` or ``agent`` (helpdesk.roles: administrators are
+        superusers)."""
+        return ADMINISTRATOR if is_administrator(self.user) else AGENT
 
 
 class CannedResponse(models.Model):

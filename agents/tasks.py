@@ -12,9 +12,14 @@ from django.utils import timezone
 from chat.ticket_actions import resolve_if_idle
 from helpdesk.celery import EMAIL_RETRY
 
-from . import offline_notifications
+from . import accounts, offline_notifications
 from .selectors import idle_ticket_ids
 from .services import broadcast_presence_if_changed
+
+
+@shared_task(name="agents.tasks.send_agent_invite", **EMAIL_RETRY)
+def send_agent_invite(user_id: int, invited_at: str) -> None:
+    accounts.invite_email(user_id=user_id, invited_at=invited_at)
 
 
 @shared_task(**EMAIL_RETRY)

@@ -1,15 +1,22 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from chat.attachments import content_type_of, for_other_sites
 
+from .accounts import invite_tokens
 from .avatars import initials_svg
 from .models import AgentProfile
 from .selectors import agent_profile
+
+
+def not_an_agent(request: HttpRequest) -> HttpResponse:
+    """A signed-in user without an agent profile: say so, and offer a way out."""
+    return render(request, "agents/not_an_agent.html", status=403)
 
 
 @login_required
@@ -17,9 +24,37 @@ from .selectors import agent_profile
 def dashboard(request: HttpRequest) -> HttpResponse:
     profile = agent_profile(request.user)
     if profile is None:
-        raise PermissionDenied("This account is not a support agent.")
-    me = {"id": profile.user_id, "name": profile.display_name, "status": profile.status}
+        return not_an_agent(request)
+    me = {
+        "id": profile.user_id,
+        "name": profile.display_name,
+        "status": profile.status,
+        "role": profile.role,
+        "sound": profile.notify_sound,
+        "desktop": profile.notify_desktop,
+    }
     return render(request, "agents/dashboard.html", {"profile": profile, "me": me})
+
+
+@login_required
+@ensure_csrf_cookie
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The agent's own settings; the page's script reads and writes them through
+    the agent API (``/api/agent/me/``)."""
+    profile = agent_profile(request.user)
+    if profile is None:
+        return not_an_agent(request)
+    return render(request, "agents/settings.html", {"profile": profile})
+
+
+class WelcomeView(PasswordResetConfirmView):
+    """The invitation's link: the invitee chooses a password, is signed in and
+    lands on the dashboard. A used, expired or forged link says so."""
+
+    template_name = "agents/welcome.html"
+    token_generator = invite_tokens
+    post_reset_login = True
+    success_url = reverse_lazy("agents:dashboard")
 
 
 @require_GET

@@ -215,6 +215,7 @@ CELERY_TASK_ROUTES = {
     "agents.tasks.notify_team_of_waiting_visitor": {"queue": "email"},
     "agents.tasks.notify_visitor_of_replies": {"queue": "email"},
     "chat.webhooks.tasks.notify_endpoint_disabled": {"queue": "email"},
+    "agents.tasks.send_agent_invite": {"queue": "email"},
     # Receivers may be slow or stall: their own queue, like email's.
     "chat.webhooks.tasks.deliver_webhook": {"queue": "webhooks"},
 }
@@ -258,6 +259,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# How long an agent's invitation link (agents/accounts.py) and a password-reset
+# link work: Django's password-reset tokens carry both.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PARLEY_INVITE_MAX_AGE", 3 * 24 * 60 * 60))
 LOGIN_REDIRECT_URL = "agents:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 

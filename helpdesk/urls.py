@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from agents import account_api
 from agents import api as agent_api
 from agents import assistant_api as agent_assistant_api
 from agents import views as agent_views
@@ -71,9 +72,19 @@ agent_patterns = [
     path("agents/", agent_api.AgentListView.as_view()),
     path("visitors/<uuid:visitor_id>/export/", privacy_api.VisitorExportView.as_view()),
     path("visitors/<uuid:visitor_id>/erase/", privacy_api.VisitorEraseView.as_view()),
+    path("me/", account_api.MeView.as_view()),
+    path("me/avatar/", account_api.MeAvatarView.as_view()),
+    path("me/password/", account_api.MePasswordView.as_view()),
 ]
 
-agents_ui_patterns = ([path("", agent_views.dashboard, name="dashboard")], "agents")
+agents_ui_patterns = (
+    [
+        path("", agent_views.dashboard, name="dashboard"),
+        path("settings/", agent_views.settings_page, name="settings"),
+        path("welcome/<uidb64>/<token>/", agent_views.WelcomeView.as_view(), name="welcome"),
+    ],
+    "agents",
+)
 
 urlpatterns = [
     path("", views.demo_site, name="demo"),

@@ -5,9 +5,11 @@
 const CHIME_GAP_MS = 1_500; // a burst of messages makes one sound
 
 export class Alerts {
-  /** @param enableButton shown only while the browser has not been asked yet */
-  constructor(enableButton) {
+  /** @param enableButton shown only while the browser has not been asked yet
+   *  @param prefs the agent's choices (settings page): `{sound, desktop}` */
+  constructor(enableButton, prefs = { sound: true, desktop: true }) {
     this.enableButton = enableButton;
+    this.prefs = prefs;
     this.audio = null;
     this.lastChime = 0;
     enableButton.addEventListener("click", async () => {
@@ -28,7 +30,8 @@ export class Alerts {
   }
 
   renderButton() {
-    this.enableButton.hidden = !("Notification" in window) || Notification.permission !== "default";
+    this.enableButton.hidden =
+      !this.prefs.desktop || !("Notification" in window) || Notification.permission !== "default";
   }
 
   audioContext() {
@@ -42,6 +45,7 @@ export class Alerts {
 
   /** Two soft rising notes, about a quarter of a second. */
   chime() {
+    if (!this.prefs.sound) return;
     const now = Date.now();
     if (now - this.lastChime < CHIME_GAP_MS) return;
     this.lastChime = now;
@@ -65,6 +69,7 @@ export class Alerts {
   /** A desktop notification, if allowed; `tag` replaces an earlier one for the
    *  same ticket instead of stacking. Clicking it focuses the tab and runs onClick. */
   notify({ title, body, tag, onClick }) {
+    if (!this.prefs.desktop) return;
     if (!("Notification" in window) || Notification.permission !== "granted") return;
     try {
       const note = new Notification(title, { body, tag });
