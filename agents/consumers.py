@@ -1,5 +1,7 @@
 """``/ws/agent/``: the dashboard's live connection."""
 
+import asyncio
+import logging
 import time
 
 from django.conf import settings
@@ -17,7 +19,7 @@ from chat.consumers import (
 )
 from chat.openings import replay_frames
 from helpdesk.db import database_sync_to_async
-from helpdesk.presence import AGENTS
+from helpdesk.presence import AGENTS, check_interval
 
 from . import presence, viewers
 from .models import AgentProfile
@@ -34,6 +36,8 @@ from .services import (
     agent_set_status,
     broadcast_presence,
 )
+
+logger = logging.getLogger("parley.consumers")
 
 # The whole open inbox, so the dashboard counts and sorts its views itself.
 INBOX_WELCOME_LIMIT = 500
@@ -83,6 +87,7 @@ class AgentConsumer(ProtocolConsumer):
         self.account_checked_at = time.monotonic()
         self.authenticated = True
         self.viewing: set[int] = set()
+        self.presence_checks = asyncio.ensure_future(self.check_presence())
         await self.join(events.AGENTS_GROUP)
         # Logging out or deactivating the account closes these sockets.
         await self.join(events.agent_group(profile.user_id))
@@ -92,6 +97,18 @@ class AgentConsumer(ProtocolConsumer):
         await self.send_json(await database_sync_to_async(self.welcome)())
         if await database_sync_to_async(AGENTS.connect)(profile.user_id):
             await database_sync_to_async(agent_came_online)()
+
+    async def check_presence(self) -> None:
+        """While this dashboard is open, the installation's presence check
+        (``after_agent_heartbeat``: at most one per interval across every
+        process) runs every ``check_interval()``: an agent whose server process
+        died is told offline within PRESENCE_TTL, not a ping interval later."""
+        while True:
+            await asyncio.sleep(check_interval())
+            try:
+                await database_sync_to_async(after_agent_heartbeat)()
+            except Exception:
+                logger.exception("Presence check failed")
 
     def welcome(self) -> dict:
         tickets = open_tickets_by_wait()[:INBOX_WELCOME_LIMIT]
@@ -110,6 +127,7 @@ class AgentConsumer(ProtocolConsumer):
         await super().disconnect(code)
         if not self.authenticated:
             return
+        self.presence_checks.cancel()
         for ticket_id in list(self.viewing):
             await self.stop_viewing(ticket_id)
         if await database_sync_to_async(AGENTS.disconnect)(self.profile.user_id):
@@ -130,7 +148,6 @@ class AgentConsumer(ProtocolConsumer):
                 ticket_id, user_id=self.profile.user_id, name=self.profile.display_name
             ):
                 self.tell_viewers(ticket_id, viewers.ticket_viewers(ticket_id))
-        after_agent_heartbeat()
 
     async def on_subscribe(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)

@@ -3,6 +3,7 @@
 from django.core.cache import cache
 
 from chat import events
+from helpdesk.presence import check_interval
 
 from .models import AgentProfile
 from .presence import agents_with_presence, widgets_online
@@ -10,9 +11,8 @@ from .routing import route_queue
 
 # What everyone was last told about presence, so the sweep speaks only of changes.
 LAST_TOLD_KEY = "presence:last-told"
-# Held for a few seconds by the heartbeat that ran the check last.
+# Held for check_interval() by the dashboard socket that ran the check last.
 HEARTBEAT_CHECK_KEY = "presence:heartbeat-check"
-HEARTBEAT_CHECK_EVERY = 5
 
 
 def agent_set_status(*, profile: AgentProfile, status: str) -> AgentProfile:
@@ -25,16 +25,17 @@ def agent_set_status(*, profile: AgentProfile, status: str) -> AgentProfile:
 
 
 def after_agent_heartbeat() -> None:
-    """What changes without anyone saying so (a team opens or closes, an admin
-    raises a maximum, the idle sweep resolves a chat) is caught on agents'
-    heartbeats, in a server process, which sees presence and reaches the sockets
-    in either configuration (the embedded default's worker does neither). While
-    no agent pings, nobody could take a chat anyway.
+    """What changes without anyone saying so (a server process died with an
+    agent's sockets, a team opens or closes, an admin raises a maximum, the idle
+    sweep resolves a chat) is caught by the open dashboards' sockets
+    (AgentConsumer.check_presence), in a server process, which sees presence and
+    reaches the sockets in either configuration (the embedded default's worker
+    does neither). While no dashboard is open, nobody could take a chat anyway.
 
-    Once per HEARTBEAT_CHECK_EVERY seconds for the whole installation, however
-    many dashboards ping: the check's cost grows with the agents, and so would
-    the number of pings (docs/benchmarks.md, "Routing")."""
-    if not cache.add(HEARTBEAT_CHECK_KEY, 1, timeout=HEARTBEAT_CHECK_EVERY):
+    Once per ``check_interval()`` (5 s) for the whole installation, however
+    many dashboards are open: the check's cost grows with the agents, and so
+    would the number of sockets (docs/benchmarks.md, "Routing")."""
+    if not cache.add(HEARTBEAT_CHECK_KEY, 1, timeout=check_interval()):
         return
     broadcast_presence_if_changed()
     route_queue()

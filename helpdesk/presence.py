@@ -1,67 +1,113 @@
 """Who is connected now, kept in the cache so that every server process agrees.
 
-Each open socket (or event stream) counts once: the first brings someone online,
-and closing the last takes them offline at once. A count can't see a process that
-died with sockets open, so a heartbeat key backs it: every ping refreshes it, and
-it expires PRESENCE_TTL seconds after the last one. Online means counted and
-heard from lately, so a crash costs at most PRESENCE_TTL of false presence.
+Each server process that holds connections of a party (an agent's tabs, a
+visitor's) keeps one entry for that party in the cache, a *slot*, and counts its
+own connections in memory: the first brings the slot, closing the last deletes
+it. A party is online while any slot of theirs is alive.
+
+A slot expires unless its process renews it (each ping of one of that party's
+sockets there does): a process that dies takes its slots with it within
+``slot_timeout()``, and the presence check, which runs every
+``check_interval()`` while a dashboard is open anywhere (agents/consumers.py),
+tells everyone. The two add up to PRESENCE_TTL, the documented bound on the
+false presence a killed process leaves. A clean close is never held up by a
+dead process's entry for longer than that either: a single shared counter,
+which this replaced, kept the connections of a killed process counted for as
+long as the party's other sockets pinged.
 """
+
+import threading
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+
+# This server process, as the owner of the slots it takes.
+PROCESS_ID = uuid.uuid4().hex
+# Server processes that can hold one party's connections at the same time, each
+# with a slot of its own; past that, processes share the last slot (a clean close
+# on one of them may then read as offline until the others' next ping).
+SLOTS = 8
+
+
+def presence_ttl() -> int:
+    return settings.PARLEY["PRESENCE_TTL"]
+
+
+def check_interval() -> int:
+    """Seconds between presence checks: a sixth of the TTL, 5 s at most."""
+    return max(1, min(5, presence_ttl() // 6))
+
+
+def slot_timeout() -> int:
+    """A slot outlives its last renewal by this much, so that with the check's
+    interval a dead process's presence ends within PRESENCE_TTL."""
+    return presence_ttl() - check_interval()
 
 
 class Presence:
     """Connection presence of one kind of party ("agent", "visitor")."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, *, process: str = PROCESS_ID):
         self.kind = kind
+        self.process = process
+        # party id -> (slot, connections in this process)
+        self.held: dict[object, tuple[int, int]] = {}
+        self.lock = threading.Lock()
 
-    def _keys(self, party_id: object) -> tuple[str, str]:
-        base = f"presence:{self.kind}:{party_id}"
-        return base, f"{base}:connections"
+    def _key(self, party_id: object, slot: int) -> str:
+        return f"presence:{self.kind}:{party_id}:{slot}"
 
-    @staticmethod
-    def _ttl() -> int:
-        return settings.PARLEY["PRESENCE_TTL"]
+    def _keys(self, party_id: object) -> list[str]:
+        return [self._key(party_id, slot) for slot in range(SLOTS)]
+
+    def _claim(self, party_id: object) -> int:
+        for slot in range(SLOTS):
+            if cache.add(self._key(party_id, slot), self.process, timeout=slot_timeout()):
+                return slot
+        slot = SLOTS - 1
+        cache.set(self._key(party_id, slot), self.process, timeout=slot_timeout())
+        return slot
+
+    def _renewed(self, party_id: object, slot: int | None) -> int:
+        """``slot`` renewed, or a new one if it expired meanwhile (the cache was
+        flushed or restarted, or this process's pings stopped for too long)."""
+        if slot is not None and cache.touch(self._key(party_id, slot), timeout=slot_timeout()):
+            return slot
+        return self._claim(party_id)
 
     def connect(self, party_id: object) -> bool:
-        """Count a new connection; True when it brought the party online."""
+        """Count a new connection in this process; True when it brought the party
+        online."""
         was_online = self.is_online(party_id)
-        alive, connections = self._keys(party_id)
-        if not cache.add(connections, 1, timeout=self._ttl()):
-            try:
-                cache.incr(connections)
-            except ValueError:  # expired between add and incr
-                cache.set(connections, 1, timeout=self._ttl())
-        cache.set(alive, 1, timeout=self._ttl())
+        with self.lock:
+            slot, count = self.held.get(party_id, (None, 0))
+            self.held[party_id] = (self._renewed(party_id, slot), count + 1)
         return not was_online
 
     def heartbeat(self, party_id: object) -> None:
-        alive, connections = self._keys(party_id)
-        cache.set(alive, 1, timeout=self._ttl())
-        cache.touch(connections, timeout=self._ttl())
+        with self.lock:
+            slot, count = self.held.get(party_id, (None, 0))
+            self.held[party_id] = (self._renewed(party_id, slot), max(count, 1))
 
     def disconnect(self, party_id: object) -> bool:
-        """Count a closed connection; True when it was the party's last."""
-        alive, connections = self._keys(party_id)
-        try:
-            left = cache.decr(connections)
-        except ValueError:  # already expired
-            left = 0
-        if left > 0:
-            return False
-        cache.delete_many([alive, connections])
-        return True
+        """Count a closed connection; True when the party is now offline: this was
+        their last connection here, and no other process holds one."""
+        with self.lock:
+            slot, count = self.held.pop(party_id, (None, 0))
+            if count > 1:
+                self.held[party_id] = (slot, count - 1)
+                return False
+            if slot is not None:
+                key = self._key(party_id, slot)
+                if cache.get(key) == self.process:
+                    cache.delete(key)
+        return not self.is_online(party_id)
 
     def online_ids(self, party_ids: list) -> set:
         keys = {party_id: self._keys(party_id) for party_id in party_ids}
-        found = cache.get_many([key for pair in keys.values() for key in pair])
-        return {
-            party_id
-            for party_id, (alive, connections) in keys.items()
-            if alive in found and found.get(connections, 0) > 0
-        }
+        found = cache.get_many([key for slots in keys.values() for key in slots])
+        return {party_id for party_id, slots in keys.items() if any(k in found for k in slots)}
 
     def is_online(self, party_id: object) -> bool:
         return bool(self.online_ids([party_id]))

@@ -433,8 +433,12 @@ PARLEY = {
     # still active (at most one query per socket per interval); a deactivation that
     # sends no signal (a queryset update) stops the socket's next frame after it.
     "ACCOUNT_CHECK_INTERVAL": 5,
-    # Seconds an agent counts as present after their last heartbeat.
-    "PRESENCE_TTL": 60,
+    # Seconds a server process that died (killed, out of memory) may go on showing
+    # its agents and visitors as connected: their presence expires unless renewed
+    # by a ping, and the check that tells dashboards runs every sixth of this
+    # (5 s at most). Clients must ping within the difference (the dashboard pings
+    # every 20 s, the widget every 25 s): keep it at 35 or more in production.
+    "PRESENCE_TTL": int(os.environ.get("PARLEY_PRESENCE_TTL", "60")),
     # Seconds a visitor may wait for a first answer, while agents are online, before
     # the assignee (or the team) is emailed. With nobody online they are at once.
     "UNANSWERED_DELAY": int(os.environ.get("PARLEY_UNANSWERED_DELAY", "120")),

@@ -77,8 +77,7 @@ def test_the_sweep_tells_of_an_agent_whose_server_died(agent_bob, agent_cat, bro
     before = len(broadcasts)  # nothing changed: nothing said
     assert before == 2
 
-    alive, _ = AGENTS._keys(agent_bob.user_id)
-    cache.delete(alive)  # Bob's process died; his heartbeat ran out
+    cache.delete_many(AGENTS._keys(agent_bob.user_id))  # Bob's process died; his slot ran out
     tasks.sweep_presence()
     to_agents = broadcasts[-2][1]
     assert {a["name"]: a["connected"] for a in to_agents["agents"]} == {"Bob": False, "Cat": False}

@@ -1,49 +1,108 @@
-"""Connection presence in the cache: counted per connection, gone with the last
-one, and gone by itself when the process that held it died."""
+"""Connection presence in the cache: counted per connection in each process,
+gone with the last one, and gone by itself when the process that held it died."""
 
 import pytest
 from django.core.cache import cache
 
-from helpdesk.presence import Presence
+from helpdesk.presence import SLOTS, Presence, check_interval, slot_timeout
 
 pytestmark = pytest.mark.django_db
 
-AGENTS = Presence("test-agent")
+
+@pytest.fixture
+def agents():
+    return Presence("test-agent", process="process-a")
 
 
-def test_the_first_connection_brings_online_and_the_last_takes_offline():
-    assert AGENTS.connect(7) is True
-    assert AGENTS.connect(7) is False  # a second tab
-    assert AGENTS.online_ids([7, 8]) == {7}
-    assert AGENTS.disconnect(7) is False
-    assert AGENTS.is_online(7)
-    assert AGENTS.disconnect(7) is True
-    assert not AGENTS.is_online(7)
+@pytest.fixture
+def elsewhere():
+    """The same kind of presence, kept by another server process."""
+    return Presence("test-agent", process="process-b")
 
 
-def test_a_died_process_costs_at_most_the_heartbeat_ttl(settings):
-    AGENTS.connect(7)
-    AGENTS.connect(7)  # this tab's process dies: it never disconnects
-    AGENTS.disconnect(7)
-    assert AGENTS.is_online(7)  # the count still says one
-    alive, _ = AGENTS._keys(7)
-    cache.delete(alive)  # what the TTL does when nobody pings any more
-    assert not AGENTS.is_online(7)
+def test_the_first_connection_brings_online_and_the_last_takes_offline(agents):
+    assert agents.connect(7) is True
+    assert agents.connect(7) is False  # a second tab
+    assert agents.online_ids([7, 8]) == {7}
+    assert agents.disconnect(7) is False
+    assert agents.is_online(7)
+    assert agents.disconnect(7) is True
+    assert not agents.is_online(7)
 
 
-def test_a_disconnect_after_everything_expired_is_harmless():
-    AGENTS.connect(7)
-    cache.delete_many(list(AGENTS._keys(7)))
-    assert AGENTS.disconnect(7) is True
-    assert AGENTS.connect(7) is True
+def test_a_died_process_costs_at_most_its_slot_and_a_clean_close_elsewhere_is_not_held_up(
+    agents, elsewhere
+):
+    """The bug: a killed process's count stayed in one shared counter, so the
+    agent who moved to another process and closed it cleanly stayed online as
+    long as that process had pinged."""
+    agents.connect(7)  # this process is killed: it never disconnects
+    elsewhere.connect(7)
+    elsewhere.heartbeat(7)
+    assert elsewhere.disconnect(7) is False  # the dead process's slot is still alive
+    cache.delete_many(agents._keys(7))  # what the slot's timeout does: nobody renews it
+    assert not elsewhere.is_online(7)
 
 
-def test_kinds_do_not_mix():
-    AGENTS.connect(7)
+def test_pings_in_another_process_do_not_keep_a_dead_process_slot_alive(agents, elsewhere):
+    agents.connect(7)  # killed
+    elsewhere.connect(7)
+    for _ in range(3):
+        elsewhere.heartbeat(7)
+    assert cache.get_many(agents._keys(7)) == {
+        agents._key(7, 0): "process-a",
+        agents._key(7, 1): "process-b",
+    }
+    cache.delete(agents._key(7, 0))  # the dead one's slot runs out
+    assert elsewhere.is_online(7)
+    assert elsewhere.disconnect(7) is True
+
+
+def test_a_slot_lost_from_the_cache_is_taken_again_on_the_next_ping(agents):
+    agents.connect(7)
+    cache.clear()  # Redis restarted empty
+    assert not agents.is_online(7)
+    agents.heartbeat(7)
+    assert agents.is_online(7)
+
+
+def test_a_disconnect_after_everything_expired_is_harmless(agents):
+    agents.connect(7)
+    cache.delete_many(agents._keys(7))
+    assert agents.disconnect(7) is True
+    assert agents.connect(7) is True
+
+
+def test_a_process_never_deletes_a_slot_another_took_over(agents, elsewhere):
+    agents.connect(7)
+    cache.delete_many(agents._keys(7))  # this process's slot ran out…
+    elsewhere.connect(7)  # …and another took the same slot
+    assert agents.disconnect(7) is False
+    assert elsewhere.is_online(7)
+
+
+def test_more_processes_than_slots_share_the_last(agents):
+    processes = [Presence("test-agent", process=f"p{n}") for n in range(SLOTS + 2)]
+    for process in processes:
+        process.connect(7)
+    assert agents.is_online(7)
+    assert len(cache.get_many(agents._keys(7))) == SLOTS
+
+
+def test_a_dead_process_is_told_within_the_ttl(settings):
+    settings.PARLEY = {**settings.PARLEY, "PRESENCE_TTL": 60}
+    assert slot_timeout() + check_interval() == 60
+    assert check_interval() == 5
+    settings.PARLEY = {**settings.PARLEY, "PRESENCE_TTL": 6}
+    assert (slot_timeout(), check_interval()) == (5, 1)
+
+
+def test_kinds_do_not_mix(agents):
+    agents.connect(7)
     assert not Presence("test-visitor").is_online(7)
 
 
-def test_the_embedded_cache_keeps_everyone_present(settings):
+def test_the_embedded_cache_keeps_everyone_present(settings, agents):
     """Locmem's default of 300 entries forgot everyone past the 150th person."""
     from helpdesk.settings import LOCAL_CACHE
 
@@ -51,5 +110,5 @@ def test_the_embedded_cache_keeps_everyone_present(settings):
     cache.clear()
     people = range(1, 1001)
     for person in people:
-        AGENTS.connect(person)
-    assert AGENTS.online_ids(list(people)) == set(people)
+        agents.connect(person)
+    assert agents.online_ids(list(people)) == set(people)
