@@ -15,6 +15,7 @@ from chat.models import Message
 from chat.services import Sender, post_message, start_conversation
 from helpdesk.models import Ticket, Visitor
 
+from . import signals
 from .models import Answer
 
 # How long a stop request waits for the answer it names (longer than any answer).
@@ -76,6 +77,25 @@ def ask(
     widget = visitor.widget
     if widget is None or not widget.assistant:
         raise AssistantOff(_("This widget has no assistant."))
+    # Until the question is committed (and its message_posted sent): not a line
+    # that hands the chat over (signals.py).
+    marker = signals.asking.set(True)
+    try:
+        message = _store_question(visitor, body, client_id, ticket_id)
+    finally:
+        signals.asking.reset(marker)
+    ticket = Ticket.objects.select_related("visitor__widget").get(pk=message.ticket_id)
+    if message.sender_type != Message.SenderType.VISITOR:
+        raise AssistantOff(_("A person has taken over this conversation."))
+    answer = Answer.objects.select_related("reply").filter(question=message).first()
+    if answer is None and not may_answer(ticket):
+        raise AssistantOff(_("A person has taken over this conversation."))
+    return Question(message=message, ticket=ticket, language=language, answer=answer)
+
+
+def _store_question(
+    visitor: Visitor, body: str, client_id: str | None, ticket_id: int | None
+) -> Message:
     with transaction.atomic():
         if ticket_id is None:
             message = start_conversation(
@@ -88,13 +108,7 @@ def ask(
             message = post_message(
                 ticket=ticket, sender=Sender.for_visitor(visitor), body=body, client_id=client_id
             )
-    ticket = Ticket.objects.select_related("visitor__widget").get(pk=message.ticket_id)
-    if message.sender_type != Message.SenderType.VISITOR:
-        raise AssistantOff(_("A person has taken over this conversation."))
-    answer = Answer.objects.select_related("reply").filter(question=message).first()
-    if answer is None and not may_answer(ticket):
-        raise AssistantOff(_("A person has taken over this conversation."))
-    return Question(message=message, ticket=ticket, language=language, answer=answer)
+    return message
 
 
 def bot_name(language: str) -> str:

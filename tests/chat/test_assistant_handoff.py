@@ -252,3 +252,24 @@ async def test_an_article_that_instructs_the_model_reaches_it_only_as_quoted_mat
     opening = content.rfind("<passage", 0, injected)
     assert opening != -1 and content.find("</passage>", opening) > injected
     assert content.count("<passage") == content.count("</passage>")
+
+
+async def test_a_line_written_other_than_to_the_assistant_hands_the_chat_over(
+    help_centre, visitor_amy
+):
+    _, frames = await ask(visitor_amy, PLAN_QUESTION)
+    ticket_id = frames[0]["ticket"]
+    assert (await ticket_of(frames)).assistant == Ticket.Assistant.ACTIVE
+    api = await sync_to_async(visitor_api)(visitor_amy)
+    response = await sync_to_async(api.post)(
+        f"/api/widget/tickets/{ticket_id}/messages/",
+        {"body": "hello? anyone there?"},
+        format="json",
+        HTTP_ORIGIN="https://shop.example",
+    )
+    assert response.status_code == 201
+    ticket = await ticket_of(frames)
+    assert ticket.assistant == Ticket.Assistant.HANDED_OFF
+    assert queue.is_queued(ticket)
+    lines = await thread(ticket_id)
+    assert lines[-1] == ("system", True, "The assistant handed this chat to a person")
