@@ -280,6 +280,7 @@ class Run:
     processed: int = 0  # messages acked (Parley) or arrived (reference), live or late
     server_cpu: float = 0.0  # seconds, all server processes, until the run settled
     client_cpu: float = 0.0  # seconds, this process, while sending
+    client_lag_ms: float = 0.0  # how far behind its schedule the client fell
     settled: bool = True  # every message arrived and was acked before the settle limit
     keys: set[str] = field(default_factory=set)
 
@@ -308,7 +309,7 @@ class Run:
             f"{self.target} on {self.servers}, {self.rate:.3g}/s: "
             f"live {self.live}/{self.sent}{typing}, "
             f"p50 {ms(self.p50_ms)}, p99 {ms(self.p99_ms)}, server CPU {self.cpu_per_1k:.2f} s/1k, "
-            f"client CPU {self.client_cpu / self.seconds:.0%}"
+            f"client CPU {self.client_cpu / self.seconds:.0%}, lag {self.client_lag_ms:.0f} ms"
             + ("" if self.settled else ", NOT SETTLED")
         )
 
@@ -437,18 +438,21 @@ class Load:
         self.sent_at[key] = time.perf_counter()
         await socket.send(json.dumps(frame))
 
-    async def paced(self, rate: float, seconds: float, send_one: Callable) -> int:
+    async def paced(self, rate: float, seconds: float, send_one: Callable) -> float:
         """Call ``send_one(i)`` ``rate`` times a second for ``seconds``, on a fixed
-        schedule: a late client catches up rather than lowering the rate."""
+        schedule: a late client catches up rather than lowering the rate. Returns
+        how late the latest call was, in seconds: the client's own lag."""
         started = time.perf_counter()
-        count = 0
+        count, lag = 0, 0.0
         while (due := started + count / rate) < started + seconds:
             delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
+            lag = max(lag, -delay)
+            # Yield even when late: a send to a socket with room in its buffer never
+            # waits, and a loop that never waits starves the sockets reading replies.
+            await asyncio.sleep(max(delay, 0))
             await send_one(count)
             count += 1
-        return count
+        return lag
 
     async def run(
         self,
@@ -504,7 +508,7 @@ class Load:
         senders = [self.paced(rate, seconds, message)]
         if typists:
             senders.append(self.paced(typing_rate * typists, seconds, typing))
-        await asyncio.gather(*senders)
+        run.client_lag_ms = max(await asyncio.gather(*senders)) * 1000
         run.client_cpu = time.process_time() - client_before
         run.seconds = time.perf_counter() - started
 
@@ -647,7 +651,7 @@ class Idle:
 
 
 async def idle_sockets(
-    target: Target, count: int, seconds: float, *, connect_limit: float, concurrency: int = 32
+    target: Target, count: int, seconds: float, *, connect_limit: float, concurrency: int = 128
 ) -> Idle:
     """Open ``count`` visitor sockets (authenticated, for Parley) on one server,
     ``concurrency`` at a time and for at most ``connect_limit`` seconds, then
