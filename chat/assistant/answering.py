@@ -212,8 +212,7 @@ async def answer_stream(
     always ends with ``done``; should it not within its own deadline plus some
     slack, the stream ends anyway."""
     queue: asyncio.Queue[dict] = asyncio.Queue()
-    with translation.override(question.language):
-        producer = Answering(question, queue.put_nowait, agents_online=agents_online)
+    producer = Answering(question, queue.put_nowait, agents_online=agents_online)
     task = asyncio.create_task(producer.run())
     _running.add(task)
     task.add_done_callback(_running.discard)
@@ -226,7 +225,10 @@ async def answer_stream(
         try:
             event = await asyncio.wait_for(queue.get(), max(0.0, ends_at - loop.time()))
         except TimeoutError:
-            yield sse({"type": "error", "code": "timeout", "message": _("No answer came in time.")})
+            # The request's language is no longer active while its body streams.
+            with translation.override(question.language):
+                message = _("No answer came in time.")
+            yield sse({"type": "error", "code": "timeout", "message": message})
             return
         yield sse(event)
         if event["type"] == "done":

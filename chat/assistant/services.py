@@ -140,6 +140,9 @@ def store_reply(
     """The assistant's line for ``question``, stored once: a second call for the
     same question (a retried request that raced the first) returns the first."""
     with transaction.atomic():
+        # Two answers to one question (a retry that raced the first) take turns
+        # on the ticket's lock, so the second finds the first's and stores nothing.
+        selectors.locked_ticket(question.ticket.pk)
         existing = Answer.objects.filter(question=question.message).first()
         if existing is not None:
             return existing
