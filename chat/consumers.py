@@ -4,6 +4,7 @@ a selector, answer. Business rules live in services."""
 import asyncio
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -14,7 +15,10 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import HttpRequest, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import Throttled
 
+from helpdesk.abuse import sockets, throttling
+from helpdesk.abuse.addresses import rate_key, scope_address
 from helpdesk.db import database_sync_to_async
 from helpdesk.models import Widget
 
@@ -172,6 +176,7 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_frame(self, text_data: str | None) -> None:
         if not self.bucket.take():
+            await self.on_flood()
             await self.close(code=CLOSE_FLOOD)
             return
         if text_data is None:
@@ -224,6 +229,9 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
             await self.send_error(
                 "server_error", _("The server failed to handle this frame."), client_id
             )
+
+    async def on_flood(self) -> None:
+        """Closing for a flood (4429): what the socket's party is barred for."""
 
     async def on_ping(self, frame: dict) -> None:
         try:
@@ -285,6 +293,10 @@ class VisitorConsumer(ProtocolConsumer):
         ):
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        # Barred after a flood, from any address (helpdesk/abuse/sockets.py).
+        if await database_sync_to_async(sockets.barred_for)("visitor", visitor.pk):
+            await self.close(code=CLOSE_FLOOD)
+            return
         resume = parse_resume(frame.get("resume") or {})
         self.visitor = visitor
         self.authenticated = True
@@ -326,11 +338,32 @@ class VisitorConsumer(ProtocolConsumer):
             self.visitor, resume, agents_online=self.agents_online(self.visitor.widget)
         )
 
+    async def on_flood(self) -> None:
+        if self.authenticated:
+            await database_sync_to_async(sockets.penalise)("visitor", self.visitor.pk)
+
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)
+        await database_sync_to_async(self.count_message)()
         message = await self.post(ticket_id, frame.get("body"), frame.get("client_id"))
         self.watching.add(message.ticket_id)
         await self.send_json(events.message_ack(message))
+
+    def count_message(self) -> None:
+        """The visitor's messages count against one rate however they come (this
+        socket, their other tabs, REST): the widget API's ``message`` limits."""
+        try:
+            throttling.check(
+                "message",
+                address_key=rate_key(scope_address(self.scope)),
+                visitor_id=self.visitor.pk,
+            )
+        except Throttled as exc:
+            raise FrameError(
+                "throttled",
+                _("Too many messages; try again in %(seconds)d s.")
+                % {"seconds": math.ceil(exc.wait or 1)},
+            ) from None
 
     @database_sync_to_async
     def post(self, ticket_id: int | None, body: object, client_id: object):

@@ -21,13 +21,14 @@ from agents.presence import widget_online  # noqa: E402
 from chat.consumers import VisitorConsumer  # noqa: E402
 from helpdesk.abuse.addresses import RefuseBlockedAddresses  # noqa: E402
 from helpdesk.abuse.body_limits import BoundedBodies, guard_daphne  # noqa: E402
+from helpdesk.abuse.sockets import SocketLimits  # noqa: E402
 
 websocket_urlpatterns = [
     # The widget runs on any site and authenticates with a header-free token in
     # its hello frame, never a cookie, so a foreign Origin gains nothing here.
     path(
         "ws/widget/",
-        RefuseBlockedAddresses(VisitorConsumer.as_asgi(agents_online=widget_online)),
+        RefuseBlockedAddresses(SocketLimits(VisitorConsumer.as_asgi(agents_online=widget_online))),
     ),
     # The dashboard authenticates with the session cookie, so only our own
     # origins may open it (cross-site WebSocket hijacking).

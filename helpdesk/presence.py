@@ -1,9 +1,10 @@
 """Who is connected now, kept in the cache so that every server process agrees.
 
 Each server process that holds connections of a party (an agent's tabs, a
-visitor's) keeps one entry for that party in the cache, a *slot*, and counts its
-own connections in memory: the first brings the slot, closing the last deletes
-it. A party is online while any slot of theirs is alive.
+visitor's, every widget socket from one client address) keeps one entry for that
+party in the cache, a *slot*, holding its own count of them: the first brings
+the slot, closing the last deletes it. A party is online while any slot of
+theirs is alive, and has as many connections as their live slots add up to.
 
 A slot expires unless its process renews it (each ping of one of that party's
 sockets there does): a process that dies takes its slots with it within
@@ -61,20 +62,27 @@ class Presence:
     def _keys(self, party_id: object) -> list[str]:
         return [self._key(party_id, slot) for slot in range(SLOTS)]
 
-    def _claim(self, party_id: object) -> int:
+    def _claim(self, party_id: object, count: int) -> int:
         for slot in range(SLOTS):
-            if cache.add(self._key(party_id, slot), self.process, timeout=slot_timeout()):
+            if cache.add(self._key(party_id, slot), (self.process, count), timeout=slot_timeout()):
                 return slot
         slot = SLOTS - 1
-        cache.set(self._key(party_id, slot), self.process, timeout=slot_timeout())
+        cache.set(self._key(party_id, slot), (self.process, count), timeout=slot_timeout())
         return slot
 
-    def _renewed(self, party_id: object, slot: int | None) -> int:
+    def _renewed(self, party_id: object, slot: int | None, count: int) -> int:
         """``slot`` renewed, or a new one if it expired meanwhile (the cache was
         flushed or restarted, or this process's pings stopped for too long)."""
         if slot is not None and cache.touch(self._key(party_id, slot), timeout=slot_timeout()):
             return slot
-        return self._claim(party_id)
+        return self._claim(party_id, count)
+
+    def _store(self, party_id: object, slot: int | None, count: int) -> int:
+        """``slot`` (or a new one) holding ``count``."""
+        if slot is None or cache.get(self._key(party_id, slot), (None,))[0] != self.process:
+            return self._claim(party_id, count)
+        cache.set(self._key(party_id, slot), (self.process, count), timeout=slot_timeout())
+        return slot
 
     def connect(self, party_id: object) -> bool:
         """Count a new connection in this process; True when it brought the party
@@ -82,13 +90,14 @@ class Presence:
         was_online = self.is_online(party_id)
         with self.lock:
             slot, count = self.held.get(party_id, (None, 0))
-            self.held[party_id] = (self._renewed(party_id, slot), count + 1)
+            self.held[party_id] = (self._store(party_id, slot, count + 1), count + 1)
         return not was_online
 
     def heartbeat(self, party_id: object) -> None:
         with self.lock:
             slot, count = self.held.get(party_id, (None, 0))
-            self.held[party_id] = (self._renewed(party_id, slot), max(count, 1))
+            count = max(count, 1)
+            self.held[party_id] = (self._renewed(party_id, slot, count), count)
 
     def disconnect(self, party_id: object) -> bool:
         """Count a closed connection; True when the party is now offline: this was
@@ -96,11 +105,11 @@ class Presence:
         with self.lock:
             slot, count = self.held.pop(party_id, (None, 0))
             if count > 1:
-                self.held[party_id] = (slot, count - 1)
+                self.held[party_id] = (self._store(party_id, slot, count - 1), count - 1)
                 return False
             if slot is not None:
                 key = self._key(party_id, slot)
-                if cache.get(key) == self.process:
+                if cache.get(key, (None,))[0] == self.process:
                     cache.delete(key)
         return not self.is_online(party_id)
 
@@ -111,6 +120,10 @@ class Presence:
 
     def is_online(self, party_id: object) -> bool:
         return bool(self.online_ids([party_id]))
+
+    def connections(self, party_id: object) -> int:
+        """The party's open connections in every process."""
+        return sum(count for _, count in cache.get_many(self._keys(party_id)).values())
 
 
 AGENTS = Presence("agent")

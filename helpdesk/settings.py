@@ -462,6 +462,14 @@ PARLEY = {
     # this many places from its right end.
     "TRUSTED_PROXY_COUNT": int(os.environ.get("PARLEY_TRUSTED_PROXY_COUNT", "1")),
     "RATE_LIMITS": rate_limits(),
+    # Widget sockets one client address may hold open at once, across every server
+    # process; past it a new one is closed with 4429. 0: no cap.
+    "SOCKETS_PER_IP": int(os.environ.get("PARLEY_SOCKETS_PER_IP", "200")),
+    # Seconds a widget socket's address and visitor are refused (4429 at connect)
+    # after the socket was closed for flooding; doubled for each further flood
+    # within an hour, up to FLOOD_PENALTY_MAX.
+    "FLOOD_PENALTY": int(os.environ.get("PARLEY_FLOOD_PENALTY", "10")),
+    "FLOOD_PENALTY_MAX": int(os.environ.get("PARLEY_FLOOD_PENALTY_MAX", "900")),
     # Days a resolved or closed conversation is kept before its messages and
     # files are erased (chat/privacy); 0 keeps them for ever.
     "RETENTION_DAYS": int(os.environ.get("PARLEY_RETENTION_DAYS", "0")),

@@ -29,7 +29,9 @@ def language_of(fields: dict) -> str:
 
 
 class AssistantQuestionView(VisitorAPIView):
-    throttle_scopes = {"POST": "assistant"}
+    # A question is also a visitor's message: it counts against the one message
+    # rate of every transport (the socket, REST) as well as the assistant's own.
+    throttle_scopes = {"POST": ("assistant", "message")}
     # Wired by helpdesk/urls.py, because chat must not import the agents app.
     agents_online: Callable[[Widget | None], bool] | None = None
 

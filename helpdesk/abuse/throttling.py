@@ -90,26 +90,30 @@ def check(scope: str, *, address_key: str, visitor_id: object = None) -> None:
             raise exceptions.Throttled(wait=wait)
 
 
-def scope_for(view, method: str) -> str:
+def scopes_for(view, method: str) -> tuple[str, ...]:
+    """The scopes a request counts in: one, or several where one request is two
+    things (a question to the assistant is also a visitor's message)."""
     scopes = getattr(view, "throttle_scopes", None)
     if scopes is None:
         raise ImproperlyConfigured(f"{type(view).__name__} names no throttle_scopes.")
-    return scopes.get(method, OTHER_METHODS_SCOPE)
+    named = scopes.get(method, OTHER_METHODS_SCOPE)
+    return (named,) if isinstance(named, str) else tuple(named)
 
 
 class WidgetRateThrottle(BaseThrottle):
-    """DRF's hook for the limits: a view names a scope per method in
-    ``throttle_scopes`` (``{"POST": "conversation"}``), and each request counts
-    against its address and, once authenticated, its visitor."""
+    """DRF's hook for the limits: a view names a scope (or a tuple of them) per
+    method in ``throttle_scopes`` (``{"POST": "conversation"}``), and each
+    request counts against its address and, once authenticated, its visitor."""
 
     def allow_request(self, request, view) -> bool:
         visitor = request.auth if hasattr(request.auth, "widget_id") else None
         try:
-            check(
-                scope_for(view, request.method),
-                address_key=rate_key(request_address(request)),
-                visitor_id=visitor.pk if visitor is not None else None,
-            )
+            for scope in scopes_for(view, request.method):
+                check(
+                    scope,
+                    address_key=rate_key(request_address(request)),
+                    visitor_id=visitor.pk if visitor is not None else None,
+                )
         except exceptions.Throttled as exc:
             self.retry_after = exc.wait
             return False

@@ -50,8 +50,8 @@ def test_pings_in_another_process_do_not_keep_a_dead_process_slot_alive(agents, 
     for _ in range(3):
         elsewhere.heartbeat(7)
     assert cache.get_many(agents._keys(7)) == {
-        agents._key(7, 0): "process-a",
-        agents._key(7, 1): "process-b",
+        agents._key(7, 0): ("process-a", 1),
+        agents._key(7, 1): ("process-b", 1),
     }
     cache.delete(agents._key(7, 0))  # the dead one's slot runs out
     assert elsewhere.is_online(7)
@@ -112,3 +112,16 @@ def test_the_embedded_cache_keeps_everyone_present(settings, agents):
     for person in people:
         agents.connect(person)
     assert agents.online_ids(list(people)) == set(people)
+
+
+def test_connections_add_up_across_processes_and_a_dead_process_stops_counting(
+    agents, elsewhere
+):
+    for _ in range(3):
+        agents.connect("10.0.0.1")
+    elsewhere.connect("10.0.0.1")
+    assert agents.connections("10.0.0.1") == 4
+    agents.disconnect("10.0.0.1")
+    assert elsewhere.connections("10.0.0.1") == 3
+    cache.delete(agents._key("10.0.0.1", 0))  # this process died; its slot ran out
+    assert elsewhere.connections("10.0.0.1") == 1

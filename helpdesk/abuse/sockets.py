@@ -1,0 +1,120 @@
+"""Limits on the widget's sockets that hold across server processes (shared
+cache), for what one client address or one visitor can hold open or get back
+after a flood (docs/deploy.md, "Abuse limits"; docs/protocol.md, "Errors and
+closes").
+
+- **Open sockets per address** (``PARLEY_SOCKETS_PER_IP``): counted like presence
+  (``helpdesk.presence``), a slot per server process holding its own count, so
+  a socket is released when it closes and a killed process's sockets stop
+  counting when its slots expire (``PARLEY_PRESENCE_TTL``). Processes that admit
+  sockets at the same instant may each let one past the cap.
+- **A growing penalty for floods**: a socket closed with 4429 (too many frames)
+  bars its address, and its visitor, for ``PARLEY_FLOOD_PENALTY`` seconds, twice
+  that after a second flood within ``STRIKES_REMEMBERED``, and so on up to
+  ``PARLEY_FLOOD_PENALTY_MAX``. A barred socket is accepted and closed with 4429
+  at once, so that the client sees the code and waits (a refused handshake reads
+  as 1006, after which clients retry at once).
+"""
+
+import asyncio
+import contextlib
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+from helpdesk.db import database_sync_to_async
+from helpdesk.presence import Presence, slot_timeout
+
+from .addresses import rate_key, scope_address
+
+CLOSE_FLOOD = 4429
+# A flood is held against an address or visitor for this long after the last.
+STRIKES_REMEMBERED = 60 * 60
+
+SOCKETS = Presence("widget-socket-address")
+
+
+def _keys(kind: str, ident: object) -> tuple[str, str]:
+    base = f"flood:{kind}:{ident}"
+    return f"{base}:strikes", f"{base}:until"
+
+
+def penalise(kind: str, ident: object) -> float:
+    """Count a flood by ``ident`` (an address key or a visitor id); returns the
+    seconds it is now barred for."""
+    strikes_key, until_key = _keys(kind, ident)
+    if cache.add(strikes_key, 1, timeout=STRIKES_REMEMBERED):
+        strikes = 1
+    else:
+        try:
+            strikes = cache.incr(strikes_key)
+        except ValueError:  # expired between add and incr
+            cache.set(strikes_key, 1, timeout=STRIKES_REMEMBERED)
+            strikes = 1
+        cache.touch(strikes_key, timeout=STRIKES_REMEMBERED)
+    base, most = settings.PARLEY["FLOOD_PENALTY"], settings.PARLEY["FLOOD_PENALTY_MAX"]
+    seconds = min(base * 2 ** min(strikes - 1, 30), most)
+    if seconds > 0:
+        cache.set(until_key, time.time() + seconds, timeout=math.ceil(seconds))
+    return seconds
+
+
+def barred_for(kind: str, ident: object) -> float:
+    """Seconds ``ident`` is still barred after a flood; 0 if it is not."""
+    until = cache.get(_keys(kind, ident)[1])
+    return max(0.0, until - time.time()) if until is not None else 0.0
+
+
+def admit(address: str) -> bool:
+    """Count a new widget socket from ``address`` unless it is barred or at its
+    cap; whether it was admitted."""
+    if barred_for("ip", address):
+        return False
+    cap = settings.PARLEY["SOCKETS_PER_IP"]
+    if cap and SOCKETS.connections(address) >= cap:
+        return False
+    SOCKETS.connect(address)
+    return True
+
+
+class SocketLimits:
+    """ASGI middleware for the widget socket: the cap per address and the
+    address's flood penalty, checked before a consumer exists; a 4429 close by
+    the consumer is recorded against the address."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            return await self.inner(scope, receive, send)
+        address = rate_key(scope_address(scope))
+        if not await database_sync_to_async(admit)(address):
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_FLOOD})
+            return None
+
+        async def send_watched(message):
+            if message["type"] == "websocket.close" and message.get("code") == CLOSE_FLOOD:
+                await database_sync_to_async(penalise)("ip", address)
+            await send(message)
+
+        renewing = asyncio.ensure_future(self.renew(address))
+        try:
+            return await self.inner(scope, receive, send_watched)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            await database_sync_to_async(SOCKETS.disconnect)(address)
+
+    @staticmethod
+    async def renew(address: str) -> None:
+        """Keep this process's count for the address alive while the socket is
+        open, pings or not: an idle socket counts as much as a busy one."""
+        while True:
+            await asyncio.sleep(max(1, slot_timeout() // 3))
+            await database_sync_to_async(SOCKETS.heartbeat)(address)
