@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -20,7 +21,7 @@ from rest_framework.exceptions import Throttled
 from helpdesk.abuse import sockets, throttling
 from helpdesk.abuse.addresses import rate_key, scope_address
 from helpdesk.db import database_sync_to_async
-from helpdesk.models import Widget
+from helpdesk.models import Ticket, Widget
 
 from . import events, selectors, services
 from .openings import visitor_opening
@@ -36,6 +37,8 @@ CLOSE_FLOOD = 4429
 
 TYPING_STATES = {"start", "stop"}
 RESUME_MAX_TICKETS = 50
+# Seconds a visitor socket tells typing from the visitor and widget it last read.
+VISITOR_REREAD_AFTER = 30
 RESUME_KEY = re.compile(r"[0-9]{1,19}")
 
 
@@ -252,6 +255,16 @@ class ProtocolConsumer(AsyncJsonWebsocketConsumer):
         broadcast lost to a channel-layer outage is noticed on the next ping."""
         return {}
 
+    async def dispatch(self, message: dict) -> None:
+        # Channels' dispatch first closes old database connections, a trip to the
+        # sync thread, before every handler: every frame received and every group
+        # message passed on. These consumers use helpdesk.db's kept connection,
+        # which has nothing to close, so they skip it.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def parley_event(self, message: dict) -> None:
         """Group broadcasts (``events.LAYER_MESSAGE_TYPE``) go out unchanged."""
         await self.send_json(message["event"])
@@ -300,6 +313,9 @@ class VisitorConsumer(ProtocolConsumer):
         resume = parse_resume(frame.get("resume") or {})
         self.visitor = visitor
         self.authenticated = True
+        # When the visitor and their widget were last read: typing frames are
+        # told from them, with no database trip per frame (on_typing).
+        self.visitor_read_at = time.monotonic()
         # Tickets this socket hears of, for pong: those in welcome, those it
         # starts, and those another tab starts (their first message.new).
         self.watching: set[int] = set()
@@ -344,7 +360,6 @@ class VisitorConsumer(ProtocolConsumer):
 
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)
-        await database_sync_to_async(self.count_message)()
         message = await self.post(ticket_id, frame.get("body"), frame.get("client_id"))
         self.watching.add(message.ticket_id)
         await self.send_json(events.message_ack(message))
@@ -367,13 +382,20 @@ class VisitorConsumer(ProtocolConsumer):
 
     @database_sync_to_async
     def post(self, ticket_id: int | None, body: object, client_id: object):
+        # One trip to the database thread per message: the rate, then the write.
+        self.count_message()
         if ticket_id is None:
             return services.start_conversation(visitor=self.visitor, body=body, client_id=client_id)
-        ticket = selectors.visitor_ticket(self.visitor, ticket_id)
+        # The tickets this socket watches are the visitor's own (a ticket never
+        # changes hands); post_message locks the ticket by id and reads the visitor
+        # as they are now, so a known ticket needs no read of its own.
+        if ticket_id in self.watching:
+            ticket = Ticket(pk=ticket_id)
+        else:
+            ticket = selectors.visitor_ticket(self.visitor, ticket_id)
         return services.post_message(
             ticket=ticket,
-            # As the visitor is now: a name given since hello is on the message.
-            sender=services.Sender.for_visitor(ticket.visitor),
+            sender=services.Sender.for_visitor(self.visitor),
             body=body,
             client_id=client_id,
         )
@@ -384,11 +406,26 @@ class VisitorConsumer(ProtocolConsumer):
         draft = frame.get("draft")
         if draft is not None and not isinstance(draft, str):
             raise FrameError("invalid_draft", _("'draft' must be text."))
-        await database_sync_to_async(self.typing)(ticket_id, state, draft)
+        # Typing frames come several a second while a visitor types: they are told
+        # from what the socket knows. A ticket it does not watch, or facts older
+        # than VISITOR_REREAD_AFTER (a widget's sneak peek turned off, a new
+        # name), cost one read.
+        stale = time.monotonic() - self.visitor_read_at > VISITOR_REREAD_AFTER
+        if stale or ticket_id not in self.watching:
+            await database_sync_to_async(self.reread_visitor)(ticket_id)
+        groups, event = services.visitor_typing_event(
+            ticket_id=ticket_id, visitor=self.visitor, state=state, draft=draft
+        )
+        for group in groups:
+            await self.channel_layer.group_send(group, events.layer_message(event))
 
-    def typing(self, ticket_id: int, state: str, draft: str | None) -> None:
+    def reread_visitor(self, ticket_id: int) -> None:
+        """The visitor and widget as they are now, and whether ``ticket_id`` is
+        theirs (else ``Ticket.DoesNotExist``)."""
         ticket = selectors.visitor_ticket(self.visitor, ticket_id)
-        services.visitor_typing(ticket=ticket, state=state, draft=draft)
+        self.visitor = ticket.visitor
+        self.visitor_read_at = time.monotonic()
+        self.watching.add(ticket.pk)
 
     async def on_seen(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame)

@@ -5,6 +5,9 @@ docs/protocol.md describes and the tests check payloads against; consumers and
 services build frames only through these functions.
 """
 
+import asyncio
+import concurrent.futures
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from helpdesk import queue
+from helpdesk.db import calling_loop
 from helpdesk.models import Ticket, Widget
 
 from . import attachments
@@ -25,6 +29,8 @@ from .models import Message
 from .widget_words import widget_words
 
 PROTOCOL_VERSION = 1
+
+logger = logging.getLogger("parley.events")
 
 # Channel-layer groups. Internal notes go only to ticket groups, which only agents
 # join; visitors join their own visitor group and nothing else.
@@ -345,7 +351,20 @@ def broadcast_many(frames: list[tuple[list[str], dict]]) -> None:
             for group in groups:
                 await layer.group_send(group, message)
 
-    async_to_sync(send_all)()
+    loop = calling_loop.get()
+    if loop is None:
+        async_to_sync(send_all)()
+        return
+    # On a consumer's database call the loop is known: hand it the sends and let
+    # the one database thread go on to the next frame instead of waiting for them.
+    # Sends keep their order (the loop starts them in the order they came), and a
+    # failure is logged, as a robust on_commit hook would.
+    asyncio.run_coroutine_threadsafe(send_all(), loop).add_done_callback(_log_failed_send)
+
+
+def _log_failed_send(future: concurrent.futures.Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.error("Broadcast failed", exc_info=future.exception())
 
 
 def broadcast_on_commit(groups: Iterable[str], event: dict) -> None:

@@ -142,6 +142,10 @@ def post_message(
     # Checked here, not only when a token is shown: an open socket outlives a block.
     if sender.type == Message.SenderType.VISITOR and ticket.visitor.is_blocked:
         raise ValidationError(_("This visitor is blocked."), code="blocked")
+    if sender.type == Message.SenderType.VISITOR:
+        # As the visitor is now, from the locked row: a name given since the caller
+        # loaded them (a socket's hello) is on the message.
+        sender = Sender.for_visitor(ticket.visitor)
 
     now = timezone.now()
     prev_public_seq = ticket.last_public_seq
@@ -256,22 +260,34 @@ def leave_offline_message(
 TYPING_DRAFT_MAX_LENGTH = 500
 
 
-def visitor_typing(*, ticket: Ticket, state: str, draft: str | None = None) -> None:
-    """Tell the agents watching ``ticket`` that its visitor started or stopped
-    typing, with the draft so far where the widget allows a sneak peek. Nothing is
-    stored: a lost typing event costs nothing."""
-    widget = ticket.visitor.widget
+def visitor_typing_event(
+    *, ticket_id: int, visitor: Visitor, state: str, draft: str | None = None
+) -> tuple[list[str], dict]:
+    """Where to tell that ``visitor`` started or stopped typing in their ticket,
+    and what: the agents watching it, with the draft so far where the widget
+    allows a sneak peek. Reads nothing but ``visitor`` and its widget, so a socket
+    can tell it without a trip to the database."""
+    widget = visitor.widget
     if state != "start" or (widget is not None and not widget.typing_preview):
         draft = None
     event = events.typing(
-        ticket_id=ticket.pk,
+        ticket_id=ticket_id,
         sender_type="visitor",
-        name=ticket.visitor.display_name,
+        name=visitor.display_name,
         state=state,
         user_id=None,
         draft=draft[:TYPING_DRAFT_MAX_LENGTH] if draft is not None else None,
     )
-    events.broadcast([events.ticket_group(ticket.pk)], event)
+    return [events.ticket_group(ticket_id)], event
+
+
+def visitor_typing(*, ticket: Ticket, state: str, draft: str | None = None) -> None:
+    """``visitor_typing_event``, told now. Nothing is stored: a lost typing event
+    costs nothing."""
+    groups, event = visitor_typing_event(
+        ticket_id=ticket.pk, visitor=ticket.visitor, state=state, draft=draft
+    )
+    events.broadcast(groups, event)
 
 
 def mark_seen(*, ticket: Ticket, side: str, seq: int) -> int:

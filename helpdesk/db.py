@@ -17,9 +17,11 @@ call opens a fresh one. HTTP requests are untouched: they keep Django's
 per-request connections.
 """
 
+import asyncio
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 
 from asgiref.sync import SyncToAsync
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
@@ -64,10 +66,24 @@ def run_on_kept_connection(func: Callable, /, *args, **kwargs):
         connection.close_if_unusable_or_obsolete()
 
 
-def database_sync_to_async(func: Callable) -> SyncToAsync:
+# The event loop awaiting the current call, seen by the code it runs on the sync
+# thread: chat.events hands broadcasts to it without waiting for them.
+calling_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar(
+    "calling_loop", default=None
+)
+
+
+def database_sync_to_async(func: Callable) -> Callable[..., Awaitable]:
     """``channels.db.database_sync_to_async`` on the thread's kept connection; a
     decorator for methods too."""
-    return SyncToAsync(functools.partial(run_on_kept_connection, func))
+    call = SyncToAsync(functools.partial(run_on_kept_connection, func))
+
+    @functools.wraps(func)
+    async def run(*args, **kwargs):
+        calling_loop.set(asyncio.get_running_loop())
+        return await call(*args, **kwargs)
+
+    return run
 
 
 def close_kept_connections() -> None:

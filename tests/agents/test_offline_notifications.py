@@ -109,11 +109,11 @@ def test_a_message_the_queued_check_may_miss_queues_its_own(
 
 
 def test_a_visitor_writing_when_everyone_left_is_checked_at_once_despite_a_queued_check(
-    visitor_writes, scheduled, agent_bob, ticket_ann, settings
+    visitor_writes, scheduled, ticket_ann, settings, monkeypatch
 ):
-    AGENTS.connect(agent_bob.user_id)
+    monkeypatch.setattr(agent_signals, "agents_online", lambda team_id: True)
     visitor_writes("Hi")
-    AGENTS.disconnect(agent_bob.user_id)
+    monkeypatch.setattr(agent_signals, "agents_online", lambda team_id: False)
     visitor_writes("Anyone?")
     name = tasks.notify_team_of_waiting_visitor.name
     delay = settings.PARLEY["UNANSWERED_DELAY"]
