@@ -54,6 +54,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def runnable(pid: int) -> bool:
+    """Whether a thread of the process is running, waiting for a CPU or for the
+    disk: on a busy machine a server starved of CPU uses little of it."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            state = task.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:  # the thread ended meanwhile
+            continue
+        if state in {"R", "D"}:
+            return True
+    return False
+
+
 def rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -431,7 +444,8 @@ class Load:
         while time.perf_counter() < deadline:
             before = sum(cpu_seconds(pid) for pid in pids)
             await asyncio.sleep(0.5)
-            if sum(cpu_seconds(pid) for pid in pids) - before < 0.05 * len(pids):
+            used = sum(cpu_seconds(pid) for pid in pids) - before
+            if used < 0.05 * len(pids) and not any(map(runnable, pids)):
                 return
 
     async def send(self, socket, frame: dict, key: str) -> None:
@@ -525,21 +539,19 @@ class Load:
         deadline = time.perf_counter() + settle
         expected_acks = len(message_keys) if self.target.ack_type else 0
         idle_for, cpu_mark = 0, sum(cpu_seconds(pid) for pid in pids)
-        # Wait for stragglers while the servers work; once they idle for a second
-        # with frames missing, those were dropped and will not come.
-        while (
-            time.perf_counter() < deadline
-            and idle_for < 2
-            and (
-                missing(message_keys)
-                or missing(typing_keys)
-                or self.acks - acks_before < expected_acks
-            )
+        # Wait for stragglers while the servers work. A message not yet acked is
+        # still in the server's hands; once every one is, frames still missing
+        # after the servers have idled for a second were dropped and won't come.
+        while time.perf_counter() < deadline and (
+            missing(message_keys) or missing(typing_keys) or self.acks - acks_before < expected_acks
         ):
             await asyncio.sleep(0.5)
             cpu_now = sum(cpu_seconds(pid) for pid in pids)
-            idle_for = idle_for + 1 if cpu_now - cpu_mark < 0.01 * len(pids) else 0
+            idle = cpu_now - cpu_mark < 0.01 * len(pids) and not any(map(runnable, pids))
+            idle_for = idle_for + 1 if idle else 0
             cpu_mark = cpu_now
+            if idle_for >= 2 and self.acks - acks_before >= expected_acks:
+                break
         run.settled = not (missing(message_keys) or self.acks - acks_before < expected_acks)
         run.server_cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
         run.typing_delivered = len(typing_keys) - missing(typing_keys)

@@ -413,6 +413,12 @@ def main() -> None:
     args.idle_configs = args.idle_configs.split(",")
     if unknown := set(args.cases) - set(CASES):
         parser.error(f"unknown cases: {', '.join(sorted(unknown))}")
+    per_socket = max(args.rate / args.rooms, args.typing_rate + args.typing_message_rate / args.rooms)
+    if per_socket > Parley.max_rate_per_socket:
+        parser.error(
+            f"{per_socket:g} frames a second per visitor socket: Parley closes a socket "
+            f"past its flood limit; use more --rooms or lower rates"
+        )
     if args.configs:
         configs = args.configs.split(",")
     else:
