@@ -413,7 +413,8 @@ def main() -> None:
     args.idle_configs = args.idle_configs.split(",")
     if unknown := set(args.cases) - set(CASES):
         parser.error(f"unknown cases: {', '.join(sorted(unknown))}")
-    per_socket = max(args.rate / args.rooms, args.typing_rate + args.typing_message_rate / args.rooms)
+    typing_per_socket = args.typing_rate + args.typing_message_rate / args.rooms
+    per_socket = max(args.rate / args.rooms, typing_per_socket)
     if per_socket > Parley.max_rate_per_socket:
         parser.error(
             f"{per_socket:g} frames a second per visitor socket: Parley closes a socket "
