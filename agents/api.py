@@ -18,7 +18,7 @@ from chat.serializers import (
     HistoryQuerySerializer,
     MessageInputSerializer,
 )
-from chat.ticket_actions import Actor, ticket_change
+from chat.ticket_actions import Actor, agent_reply, ticket_change
 from chat.transcripts import render_transcript
 from helpdesk.models import Team
 
@@ -131,9 +131,7 @@ class TicketMessagesView(AgentAPIView):
     def post(self, request: Request, ticket_id: int) -> Response:
         """Reply to the visitor, or write an internal note with ``internal: true``."""
         fields = self.validated(AgentMessageInputSerializer)
-        message = services.post_message(
-            ticket=agent_ticket(ticket_id), sender=self.sender(), **fields
-        )
+        message = agent_reply(ticket=agent_ticket(ticket_id), sender=self.sender(), **fields)
         return message_created_response(message)
 
 
@@ -145,9 +143,7 @@ class TicketAttachmentView(AgentAPIView):
         """Send an image or a PDF (with an optional caption), to the visitor or as
         an internal note; idempotent by client_id."""
         fields = self.validated(AgentAttachmentInputSerializer)
-        message = services.post_message(
-            ticket=agent_ticket(ticket_id), sender=self.sender(), **fields
-        )
+        message = agent_reply(ticket=agent_ticket(ticket_id), sender=self.sender(), **fields)
         return message_created_response(message)
 
 

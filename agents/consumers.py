@@ -18,6 +18,7 @@ from chat.consumers import (
     frame_typing_state,
 )
 from chat.openings import replay_frames
+from chat.ticket_actions import agent_reply
 from helpdesk.db import database_sync_to_async
 from helpdesk.presence import AGENTS, check_interval
 
@@ -200,7 +201,7 @@ class AgentConsumer(ProtocolConsumer):
         await self.send_json(events.message_ack(message))
 
     def post(self, ticket_id: int, body: object, client_id: object, internal: bool):
-        return services.post_message(
+        return agent_reply(
             ticket=agent_ticket(ticket_id),
             sender=services.Sender.for_agent(self.profile.user, self.profile.display_name),
             body=body,

@@ -7,6 +7,7 @@ from helpdesk.presence import check_interval
 
 from .models import AgentProfile
 from .presence import agents_with_presence, widgets_online
+from .requeue import requeue_unattended
 from .routing import route_queue
 
 # What everyone was last told about presence, so the sweep speaks only of changes.
@@ -38,6 +39,8 @@ def after_agent_heartbeat() -> None:
     if not cache.add(HEARTBEAT_CHECK_KEY, 1, timeout=check_interval()):
         return
     broadcast_presence_if_changed()
+    # Before routing, so a chat taken from someone who left goes out at once.
+    requeue_unattended()
     route_queue()
 
 

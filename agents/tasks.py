@@ -13,6 +13,8 @@ from chat.ticket_actions import resolve_if_idle
 from helpdesk.celery import EMAIL_RETRY
 
 from . import accounts, offline_notifications
+from .requeue import requeue_unattended
+from .routing import route_queue
 from .selectors import idle_ticket_ids
 from .services import broadcast_presence_if_changed
 
@@ -44,6 +46,20 @@ def resolve_idle_tickets() -> int:
         resolve_if_idle(ticket_id=ticket_id, quiet_since=quiet_since)
         for ticket_id in idle_ticket_ids(quiet_since)
     )
+
+
+@shared_task(name="agents.tasks.requeue_unattended_chats", time_limit=300)
+def requeue_unattended_chats() -> int:
+    """Beat's side of agents.requeue, for when no dashboard is open to run it.
+    Only where presence is shared (Redis): the embedded default's worker has a
+    cache of its own, with nobody connected in it, and would take every chat
+    from everyone; there the heartbeat check alone runs it."""
+    if not settings.REDIS_URL:
+        return 0
+    requeued = requeue_unattended()
+    if requeued:
+        route_queue()
+    return requeued
 
 
 @shared_task

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +34,7 @@ from .tasks import send_transcript
 TAG_MAX_LENGTH = 50
 AUTO_RESOLVED_LINE = "This chat was resolved after a quiet while."
 ASSIGNED_LINE = "Assigned to {name} automatically"
+REQUEUED_LINE = "Back in the queue: {name} was away or offline"
 HANDED_OFF_LINE = "The assistant handed this chat to a person"
 # The fields this module owns; nothing else writes them.
 FIELDS = ("status", "assignee", "team", "priority", "tags", "assistant")
@@ -134,8 +136,9 @@ def do_ticket_change(
     lines: list[str] = []
     changed: set[str] = set()
     if "assignee" in changes and changes["assignee"] != ticket.assignee:
+        previous = ticket.assignee
         ticket.assignee = changes["assignee"]
-        lines.append(_assignee_line(ticket.assignee, by))
+        lines.append(_assignee_line(ticket.assignee, by, previous=previous))
         changed.add("assignee")
     if "team" in changes and changes["team"] != ticket.team:
         team: Team | None = changes["team"]
@@ -198,9 +201,13 @@ def _first_visitor_line_at(ticket: Ticket) -> datetime:
     return first or timezone.now()
 
 
-def _assignee_line(assignee: AbstractBaseUser | None, by: Actor) -> str:
+def _assignee_line(
+    assignee: AbstractBaseUser | None, by: Actor, *, previous: AbstractBaseUser | None
+) -> str:
     name = events.agent_payload(assignee)["name"] if assignee else ""
     if by.kind == ActorKind.ROUTING:
+        if assignee is None:
+            return REQUEUED_LINE.format(name=events.agent_payload(previous)["name"])
         return ASSIGNED_LINE.format(name=name)
     if assignee is None:
         return f"{by.name} unassigned this"
@@ -255,6 +262,55 @@ def send_waiting_transcripts(*, ticket: Ticket) -> None:
         return
     for request_id in waiting:
         transaction.on_commit(lambda request_id=request_id: send_transcript.delay(request_id))
+
+
+# --- who has a chat ------------------------------------------------------------------
+
+
+def agent_reply(*, ticket: Ticket, sender: Sender, **message: object) -> Message:
+    """An agent's message (``post_message``'s arguments). Answering a chat nobody
+    has takes it (PARLEY_ASSIGN_ON_REPLY): "Bob took this" comes first in the
+    thread, then the reply, in one transaction, so a refused reply takes nothing.
+    A note, or a resend of a message already stored, takes nothing either. A
+    reply to a chat that ``ticket`` shows assigned costs nothing more than
+    ``post_message``."""
+    if (
+        not settings.PARLEY["ASSIGN_ON_REPLY"]
+        or sender.user is None
+        or message.get("internal")
+        or ticket.assignee_id is not None
+    ):
+        return post_message(ticket=ticket, sender=sender, **message)
+    with transaction.atomic():
+        locked = selectors.locked_ticket(ticket.pk)
+        client_id = message.get("client_id")
+        if (
+            locked.assignee_id is None
+            and not locked.is_closed
+            and not (
+                client_id is not None
+                and Message.objects.filter(ticket=locked, client_id=client_id).exists()
+            )
+        ):
+            ticket_change(
+                ticket_id=locked.pk,
+                by=Actor.for_agent(sender.user, sender.name),
+                assignee=sender.user,
+            )
+        return post_message(ticket=ticket, sender=sender, **message)
+
+
+@transaction.atomic
+def requeue_if_unattended(*, ticket_id: int, assignee_id: int) -> bool:
+    """Put the chat back in the queue if it still waits on ``assignee_id`` (who
+    has been away or offline too long: agents/requeue.py), with a line for the
+    team. Checked again under the lock: a chat taken, resolved or handed on since
+    the caller looked is left alone."""
+    ticket = selectors.locked_ticket(ticket_id)
+    if ticket.has_ended or ticket.assignee_id != assignee_id:
+        return False
+    ticket_change(ticket_id=ticket.pk, by=Actor.routing(), assignee=None)
+    return True
 
 
 # --- the named ways of ending a chat ---------------------------------------------------

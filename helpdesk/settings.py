@@ -225,6 +225,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "resolve-idle-tickets": {"task": "agents.tasks.resolve_idle_tickets", "schedule": 600},
     "sweep-presence": {"task": "agents.tasks.sweep_presence", "schedule": 30},
+    # Where presence is shared; the heartbeat check does it too (agents/requeue.py).
+    "requeue-unattended-chats": {
+        "task": "agents.tasks.requeue_unattended_chats",
+        "schedule": 60,
+    },
     # PARLEY_RETENTION_DAYS; does nothing while it is 0.
     "erase-expired-conversations": {
         "task": "chat.privacy.tasks.erase_expired_conversations",
@@ -453,6 +458,11 @@ PARLEY = {
     # Whether routing gives queued chats to agents (agents/routing.py); off, agents
     # pick them from the inbox themselves, and visitors are still told their place.
     "AUTO_ASSIGN": env_bool("PARLEY_AUTO_ASSIGN", True),
+    # Seconds a chat's assignee may be away or offline before it goes back to the
+    # queue (agents/requeue.py); 0: it waits for them.
+    "REQUEUE_AFTER": int(os.environ.get("PARLEY_REQUEUE_AFTER", 10 * 60)),
+    # Whether an agent answering a chat nobody has takes it (chat.ticket_actions).
+    "ASSIGN_ON_REPLY": env_bool("PARLEY_ASSIGN_ON_REPLY", True),
     # Where agents reach the dashboard, for links in their emails.
     "SITE_URL": os.environ.get("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
     # The header a trusted proxy puts the client's address in (X-Forwarded-For,
