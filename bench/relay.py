@@ -110,6 +110,8 @@ def stack(tmp: Path, target: type[Target], settings: dict) -> Target:
     folder.mkdir()
     if target is Reference:
         settings = settings | {"DJANGO_SETTINGS_MODULE": "bench.bare_relay.settings"}
+    else:
+        settings = settings | Parley.SETTINGS
     return target(Stack(tmp=folder, env=process_env(folder, **settings)))
 
 
