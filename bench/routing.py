@@ -70,6 +70,7 @@ def set_up_django(database_url: str | None, var_dir: Path, agents: int) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings"
     os.environ["PARLEY_VAR_DIR"] = str(var_dir)
     os.environ["DEBUG"] = "false"
+    os.environ.setdefault("PARLEY_SITE_URL", "http://127.0.0.1:8000")  # required with DEBUG off
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
 
     import django

@@ -48,6 +48,21 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
         "DEBUG is off but SECRET_KEY is the development key. Set SECRET_KEY in the environment."
     )
 
+# Where people reach Parley: the links in every email (invitations, notifications,
+# replies to visitors) and in webhooks. `make run` sets it from its PORT
+# (helpdesk/management/commands/serve.py); production must say it.
+SITE_URL = os.environ.get("PARLEY_SITE_URL", "").strip().rstrip("/")
+if SITE_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"PARLEY_SITE_URL is {SITE_URL!r}; use an address like https://help.example.com."
+    )
+if not DEBUG and not SITE_URL:
+    raise ImproperlyConfigured(
+        "DEBUG is off but PARLEY_SITE_URL is not set: emails would link to 127.0.0.1. "
+        "Set it to the address people reach Parley at, like https://help.example.com."
+    )
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000"
@@ -464,7 +479,7 @@ PARLEY = {
     # Whether an agent answering a chat nobody has takes it (chat.ticket_actions).
     "ASSIGN_ON_REPLY": env_bool("PARLEY_ASSIGN_ON_REPLY", True),
     # Where agents reach the dashboard, for links in their emails.
-    "SITE_URL": os.environ.get("PARLEY_SITE_URL", "http://127.0.0.1:8000").rstrip("/"),
+    "SITE_URL": SITE_URL,
     # The header a trusted proxy puts the client's address in (X-Forwarded-For,
     # X-Real-IP); empty: the connection's peer, since clients can send any header.
     "CLIENT_ADDRESS_HEADER": os.environ.get("PARLEY_CLIENT_ADDRESS_HEADER", "").strip(),

@@ -25,7 +25,10 @@ def process_env(tmp: Path, **settings: str) -> dict:
         if key not in {"DATABASE_URL", "REDIS_URL"} and not key.startswith("DJANGO_")
     }
     return (
-        inherited
+        # An address for the links in emails: a run with DEBUG off needs one, and
+        # each server is given its own (start_daphne).
+        {"PARLEY_SITE_URL": "http://127.0.0.1:8000"}
+        | inherited
         | {"DJANGO_SETTINGS_MODULE": "helpdesk.settings", "PARLEY_VAR_DIR": str(tmp)}
         | settings
     )
@@ -85,7 +88,8 @@ class Stack:
         log = self.tmp / f"daphne-{name}.log"
         self.servers[name] = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
-            cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+            cwd=ROOT, env=self.env | {"PARLEY_SITE_URL": self.http(name)},
+            stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         wait_for_http(self.http(name, "/healthz/"), self.servers[name], log)
         return self.http(name)

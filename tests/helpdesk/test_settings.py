@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRINT_SETTINGS = """
 import json, django
@@ -76,9 +78,29 @@ def test_with_debug_off_the_development_secret_refuses_to_start(tmp_path):
 
 
 def test_with_debug_off_and_a_real_secret_it_starts(tmp_path):
-    result = run_settings(tmp_path, DEBUG="false", SECRET_KEY="a-real-secret-" + "x" * 40)
+    result = run_settings(
+        tmp_path,
+        DEBUG="false",
+        SECRET_KEY="a-real-secret-" + "x" * 40,
+        PARLEY_SITE_URL="https://help.example.com",
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["debug"] is False
+
+
+def test_with_debug_off_it_refuses_to_start_without_its_own_address(tmp_path):
+    result = run_settings(tmp_path, DEBUG="false", SECRET_KEY="a-real-secret-" + "x" * 40)
+    assert result.returncode != 0
+    assert "PARLEY_SITE_URL is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "address", ["help.example.com", "javascript:alert(1)", "ftp://help.example.com", "https://"]
+)
+def test_an_address_that_is_not_a_web_address_refuses_to_start(tmp_path, address):
+    result = run_settings(tmp_path, PARLEY_SITE_URL=address)
+    assert result.returncode != 0
+    assert "use an address like https://help.example.com" in result.stderr
 
 
 def test_a_rate_limit_is_read_from_the_environment_and_a_bad_one_refuses_to_start(tmp_path):

@@ -1,5 +1,6 @@
 """Run daphne and a Celery worker (with beat) together; Ctrl-C stops both."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,15 @@ from helpdesk.celery import QUEUES
 
 ASGI_APP = "helpdesk.asgi:application"
 CELERY_ARGS = ["--beat", "--loglevel", "INFO", "--concurrency", "2", "-Q", QUEUES]
+
+
+def site_url(host: str, port: str) -> str:
+    """Where a browser on this machine reaches a server bound to ``host``."""
+    if host in {"0.0.0.0", "::", ""}:  # noqa: S104 - every interface: this one is among them
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 class Command(BaseCommand):
@@ -25,8 +35,13 @@ class Command(BaseCommand):
             "daphne": [sys.executable, "-m", "daphne", "-b", host, "-p", port, ASGI_APP],
             "celery": [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", *CELERY_ARGS],
         }
-        processes = {name: subprocess.Popen(argv) for name, argv in commands.items()}  # noqa: S603
-        self.stdout.write(f"Parley on http://{host}:{port}/  (agents: /agent/, admin: /admin/)")
+        # Links in emails name the address this serves on, unless told otherwise.
+        env = {"PARLEY_SITE_URL": site_url(host, port)} | os.environ
+        processes = {
+            name: subprocess.Popen(argv, env=env)  # noqa: S603
+            for name, argv in commands.items()
+        }
+        self.stdout.write(f"Parley on {env['PARLEY_SITE_URL']}/  (agents: /agent/, admin: /admin/)")
 
         stopping = False
 
