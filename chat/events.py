@@ -160,11 +160,17 @@ def visitor_ticket_payload(ticket: Ticket, *, places: dict[int, int] | None = No
 
 
 def widget_payload(widget: Widget, *, agents_online: bool) -> dict:
-    """What the widget needs to draw itself before a visitor says anything."""
+    """What the widget needs to draw itself before a visitor says anything, in the
+    language LocaleMiddleware picked: the widget's own greeting and offline text
+    in it where the admin gave them."""
+    language = translation.get_language().split("-")[0]
+    words = widget_words()
+    if offline := widget.offline_message_for(language):
+        words["offline"] = offline
     return {
         "key": widget.key,
         "name": widget.name,
-        "greeting": widget.greeting,
+        "greeting": widget.greeting_for(language),
         "accent_color": widget.accent_color,
         "position": widget.position,
         "prechat": widget.prechat,
@@ -176,7 +182,7 @@ def widget_payload(widget: Widget, *, agents_online: bool) -> dict:
         # Picked by LocaleMiddleware from Accept-Language; the widget asks for it
         # from then on, so server messages and its own words agree.
         "language": translation.get_language(),
-        "words": widget_words(),
+        "words": words,
         "limits": {
             "message_length": settings.PARLEY["MESSAGE_MAX_LENGTH"],
             "attachment_bytes": settings.PARLEY["ATTACHMENT_MAX_BYTES"],

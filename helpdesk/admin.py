@@ -1,10 +1,17 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from .business_hours import is_open
 from .models import Notification, OpeningHours, Tag, Team, Ticket, Visitor, Widget
+
+
+def widget_embed_tag(widget: Widget) -> str:
+    """The tag a site pastes to get ``widget``: the loader, at Parley's address."""
+    src = f"{settings.PARLEY['SITE_URL']}/{settings.STATIC_URL.strip('/')}/widget/parley.js"
+    return f'<script src="{src}" data-key="{widget.key}" async></script>'
 
 
 @admin.register(Widget)
@@ -12,19 +19,71 @@ class WidgetAdmin(admin.ModelAdmin):
     list_display = ["name", "key", "team", "prechat", "offline_form", "position", "created_at"]
     list_filter = ["team", "prechat", "offline_form", "position"]
     search_fields = ["name", "key", "allowed_origins"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "embed_tag", "preview"]
     fieldsets = [
         (None, {"fields": ["name", "key", "allowed_origins"]}),
-        ("Look", {"fields": ["greeting", "accent_color", "position"]}),
-        ("Flow", {"fields": ["team", "prechat", "offline_form"]}),
+        ("Look", {"fields": ["greeting", "greeting_de", "accent_color", "position"]}),
+        (
+            "Flow",
+            {
+                "fields": [
+                    "team",
+                    "prechat",
+                    "offline_form",
+                    "offline_message",
+                    "offline_message_de",
+                ]
+            },
+        ),
         ("Privacy", {"fields": ["typing_preview"]}),
         ("Assistant", {"fields": ["assistant"]}),
         (None, {"fields": ["created_at"]}),
     ]
 
+    class Media:
+        js = ["dashboard/admin-widget.js"]
+
     def get_readonly_fields(self, request, obj=None):
         # Embed tags in the wild name the key: changing it would break them.
         return [*self.readonly_fields, "key"] if obj else self.readonly_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:  # nothing to embed or preview until it is saved
+            return self.fieldsets
+        embed = (
+            "Put it on your site",
+            {
+                "fields": ["embed_tag", "preview"],
+                "description": "Paste the tag into every page that should have the chat, "
+                "just before </body>. The preview shows the saved settings.",
+            },
+        )
+        return [self.fieldsets[0], embed, *self.fieldsets[1:]]
+
+    @admin.display(description="Embed tag")
+    def embed_tag(self, widget: Widget) -> str:
+        return format_html(
+            '<textarea id="parley-embed-tag" readonly rows="2" cols="90" '
+            'style="font-family:monospace">{}</textarea><br>'
+            '<button type="button" class="button" data-copy="parley-embed-tag">Copy</button>',
+            widget_embed_tag(widget),
+        )
+
+    @admin.display(description="Live preview")
+    def preview(self, widget: Widget) -> str:
+        url = reverse("widget-preview", args=[widget.key])
+        links = format_html_join(
+            " · ",
+            '<a href="{}?lang={}" target="parley-preview">{}</a>',
+            ((url, code, name) for code, name in settings.LANGUAGES),
+        )
+        return format_html(
+            '<p>{}</p><iframe name="parley-preview" title="Preview of the widget" '
+            'src="{}?lang=en" width="440" height="680" '
+            'style="border:1px solid #cbd5e1;border-radius:8px"></iframe>',
+            links,
+            url,
+        )
 
 
 @admin.register(Visitor)

@@ -10,8 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 
 from .text import strip_bidi_controls
+
+# A new widget's greeting; shown to each visitor in their language.
+DEFAULT_GREETING = gettext_noop("Hi! How can we help you today?")
 
 
 def new_widget_key() -> str:
@@ -74,7 +78,30 @@ class Widget(models.Model):
 
     name = models.CharField(max_length=120, help_text="Shown in the widget's header.")
     key = models.SlugField(max_length=40, unique=True, default=new_widget_key)
-    greeting = models.CharField(max_length=300, default="Hi! How can we help you today?")
+    greeting = models.CharField(
+        max_length=300,
+        default=DEFAULT_GREETING,
+        help_text="In English. Shown when the chat opens.",
+    )
+    greeting_de = models.CharField(
+        "greeting (German)",
+        max_length=300,
+        blank=True,
+        help_text="For visitors whose browser asks for German. Empty: the English one "
+        "(the stock greeting in its German words).",
+    )
+    offline_message = models.CharField(
+        "offline text",
+        max_length=300,
+        blank=True,
+        help_text="In English, above the offline form. Empty: Parley's own words.",
+    )
+    offline_message_de = models.CharField(
+        "offline text (German)",
+        max_length=300,
+        blank=True,
+        help_text="Empty: the English one, or Parley's own German words if that is empty too.",
+    )
     accent_color = models.CharField(
         max_length=7,
         default="#4f46e5",
@@ -125,13 +152,26 @@ class Widget(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def greeting_for(self, language: str) -> str:
+        """The greeting in ``language`` ("en", "de"), as the widget shows it; call
+        it with that language active, for the stock greeting's translation."""
+        text = (self.greeting_de if language == "de" else "") or self.greeting
+        return gettext(text) if text == DEFAULT_GREETING else text
+
+    def offline_message_for(self, language: str) -> str:
+        """The offline form's text in ``language``; empty: the widget's own words."""
+        return (self.offline_message_de if language == "de" else "") or self.offline_message
+
     def allows_origin(self, origin: str | None) -> bool:
         """May a page at ``origin`` use this widget? A request without an Origin
         header comes from no browser page, and a non-browser client could send any
-        Origin it liked, so only pages are held to the list."""
+        Origin it liked, so only pages are held to the list. Parley's own pages
+        (the preview in admin) may always."""
         allowed = {
             normalise_origin(line) for line in self.allowed_origins.splitlines() if line.strip()
         }
+        if allowed:
+            allowed.add(normalise_origin(settings.PARLEY["SITE_URL"]))
         if not allowed or origin is None:
             return True
         try:

@@ -89,6 +89,7 @@ agents_ui_patterns = (
 urlpatterns = [
     path("", views.demo_site, name="demo"),
     path("healthz/", views.health, name="health"),
+    path("widgets/<slug:key>/preview/", views.widget_preview, name="widget-preview"),
     path("agent/", include(agents_ui_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
