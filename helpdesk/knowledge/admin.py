@@ -1,9 +1,15 @@
 from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from .models import Article, Category, SearchIndex
 from .rendering import render
+
+# Longer bodies are cut for the preview: it renders on every click.
+BODY_PREVIEW_MAX_CHARS = 200_000
 
 
 @admin.register(Category)
@@ -28,12 +34,36 @@ class ArticleAdmin(admin.ModelAdmin):
             "Preview",
             {
                 "fields": ["preview"],
-                "description": "The body as the help centre shows it, as last saved: "
-                "use Save and continue editing to see a change.",
+                "description": "The body as the help centre shows it, as last saved. "
+                "The Preview button under the body shows the text as it is now.",
             },
         ),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    class Media:
+        js = ["knowledge/admin-preview.js"]
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(require_POST(self.preview_view))
+        return [
+            path("preview/", preview, name="knowledge_article_preview"),
+            *super().get_urls(),
+        ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "body":
+            # The live preview's button (admin-preview.js) posts the text here.
+            field.widget.attrs["data-preview-url"] = reverse("admin:knowledge_article_preview")
+        return field
+
+    def preview_view(self, request: HttpRequest) -> JsonResponse:
+        """The posted Markdown, rendered and sanitised as the help centre shows it."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            return JsonResponse({"code": "permission_denied"}, status=403)
+        body = request.POST.get("body", "")[:BODY_PREVIEW_MAX_CHARS]
+        return JsonResponse({"html": render(body)})
 
     @admin.display(description="Rendered")
     def preview(self, article: Article) -> str:

@@ -188,3 +188,23 @@ def test_the_admin_previews_an_article_rendered_and_sanitised(admin_client):
     body = page.content.decode()
     assert '<div class="help-preview"><p>Intro' in body
     assert "onerror" not in body.split('class="help-preview"')[1]
+
+
+def test_the_admin_live_preview_renders_unsaved_markdown_sanitised(admin_client):
+    page = admin_client.get("/admin/knowledge/article/add/")
+    assert 'data-preview-url="/admin/knowledge/article/preview/"' in page.content.decode()
+    assert "knowledge/admin-preview.js" in page.content.decode()
+    response = admin_client.post("/admin/knowledge/article/preview/", {"body": HOSTILE})
+    html = response.json()["html"]
+    assert '<h2 id="steps">Steps</h2>' in html
+    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+    assert admin_client.get("/admin/knowledge/article/preview/").status_code == 405
+
+
+def test_the_admin_preview_is_for_staff_only(client, django_user_model):
+    response = client.post("/admin/knowledge/article/preview/", {"body": "# Hi"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    staff = django_user_model.objects.create_user("writer", password="pw-123456", is_staff=True)
+    client.force_login(staff)  # staff, but no permission on articles
+    response = client.post("/admin/knowledge/article/preview/", {"body": "# Hi"})
+    assert response.status_code == 403
