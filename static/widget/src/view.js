@@ -153,7 +153,9 @@ export function mount(drawn) {
   Object.assign(ui, { prechat, skip, offline, newBtn, rows, bar, convos, bottom, chat, main, mode: null, listSig: "" });
   Object.assign(ui, { file, emoji, emojis, hint, end, live });
   ui.mail = h("div", { class: "later" });
-  ui.compose = h("div", {}, emojis, hint, h("div", { class: "compose" }, attach, emoji, input, send, file), ui.mail);
+  // With the typing sneak peek on, agents read the draft: the visitor is told so.
+  const peek = ctx.cfg.typing_preview && h("div", { class: "peek", "data-testid": "parley-typing-visible", text: ctx.T.typingVisible });
+  ui.compose = h("div", {}, emojis, hint, h("div", { class: "compose" }, attach, emoji, input, send, file), peek, ui.mail);
   render();
 }
 
