@@ -108,12 +108,26 @@ def test_a_message_the_queued_check_may_miss_queues_its_own(
     assert len(scheduled) == 2
 
 
+def test_a_burst_of_visitor_messages_asks_who_is_online_once(
+    visitor_writes, scheduled, agent_bob, monkeypatch
+):
+    AGENTS.connect(agent_bob.user_id)
+    asked = []
+    real = agent_signals.agents_online
+    monkeypatch.setattr(
+        agent_signals, "agents_online", lambda team_id: asked.append(team_id) or real(team_id)
+    )
+    for n in range(5):
+        visitor_writes(f"line {n}")
+    assert asked == [None]
+
+
 def test_a_visitor_writing_when_everyone_left_is_checked_at_once_despite_a_queued_check(
     visitor_writes, scheduled, ticket_ann, settings, monkeypatch
 ):
-    monkeypatch.setattr(agent_signals, "agents_online", lambda team_id: True)
+    monkeypatch.setattr(agent_signals, "team_online", lambda team_id: True)
     visitor_writes("Hi")
-    monkeypatch.setattr(agent_signals, "agents_online", lambda team_id: False)
+    monkeypatch.setattr(agent_signals, "team_online", lambda team_id: False)
     visitor_writes("Anyone?")
     name = tasks.notify_team_of_waiting_visitor.name
     delay = settings.PARLEY["UNANSWERED_DELAY"]
