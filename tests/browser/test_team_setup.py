@@ -1,0 +1,82 @@
+"""A new admin's first steps in a real browser: copy a widget's embed tag from
+admin, invite an agent, and the agent sets a password from the emailed link and
+lands on the dashboard."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import start_app
+
+
+@pytest.fixture
+def mailing_app(tmp_path):
+    """An app of its own that writes its emails to files, sending them as it
+    queues them (no worker)."""
+    stack = start_app(
+        tmp_path, EMAIL_FILE_PATH=str(tmp_path / "mail"), CELERY_TASK_ALWAYS_EAGER="true"
+    )
+    yield stack
+    stack.stop_all()
+
+
+def log_in_admin(context, app):
+    page = context.new_page()
+    page.goto(app.http("app", "/admin/login/?next=/admin/"))
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "parley-demo")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def invitation_link(app, to: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    folder = app.tmp / "mail"
+    while time.monotonic() < deadline:
+        for mail in sorted(folder.glob("*.log")) if folder.exists() else []:
+            text = mail.read_text()
+            if f"To: {to}" in text and (found := re.search(r"http://\S+/agent/welcome/\S+/", text)):
+                return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no invitation to {to}")
+
+
+def test_an_admin_copies_the_embed_tag_and_invites_an_agent_who_lands_on_the_dashboard(
+    mailing_app, new_context
+):
+    admin_context = new_context()
+    admin_context.grant_permissions(["clipboard-read", "clipboard-write"])
+    admin = log_in_admin(admin_context, mailing_app)
+
+    admin.goto(mailing_app.http("app", "/admin/helpdesk/widget/"))
+    admin.get_by_role("link", name="Ledgerly").click()
+    tag = admin.locator("#parley-embed-tag").input_value()
+    assert tag == (
+        f'<script src="{mailing_app.http("app")}/static/widget/parley.js" data-key="demo" '
+        "async></script>"
+    )
+    admin.get_by_role("button", name="Copy").click()
+    expect(admin.get_by_role("button", name="Copied")).to_be_visible()
+    assert admin.evaluate("navigator.clipboard.readText()") == tag
+    preview = admin.frame_locator("iframe[name=parley-preview]")
+    expect(preview.get_by_test_id("parley-launcher")).to_be_visible()
+
+    admin.goto(mailing_app.http("app", "/admin/agents/agentprofile/"))
+    admin.get_by_role("link", name="Invite agent").click()
+    admin.fill("#id_email", "kai@example.com")
+    admin.fill("#id_display_name", "Kai")
+    admin.get_by_role("button", name="Send invitation").click()
+    expect(admin.locator(".messagelist")).to_contain_text("Invited Kai")
+
+    link = invitation_link(mailing_app, "kai@example.com")
+    assert link.startswith(mailing_app.http("app"))  # the address it serves on
+    kai = new_context().new_page()
+    kai.goto(link)
+    kai.fill("#id_new_password1", "kai-has-a-long-password-7")
+    kai.fill("#id_new_password2", "kai-has-a-long-password-7")
+    kai.get_by_role("button", name="Set password and open the dashboard").click()
+    kai.wait_for_url("**/agent/")
+    expect(kai.locator("#me-name")).to_have_text("Kai")
