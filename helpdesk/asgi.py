@@ -28,7 +28,9 @@ websocket_urlpatterns = [
     # its hello frame, never a cookie, so a foreign Origin gains nothing here.
     path(
         "ws/widget/",
-        RefuseBlockedAddresses(SocketLimits(VisitorConsumer.as_asgi(agents_online=widget_online))),
+        # SocketLimits first: a flooder's reconnects are refused from memory,
+        # before anything that costs a thread or a cache read.
+        SocketLimits(RefuseBlockedAddresses(VisitorConsumer.as_asgi(agents_online=widget_online))),
     ),
     # The dashboard authenticates with the session cookie, so only our own
     # origins may open it (cross-site WebSocket hijacking).

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from chat import events
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
+from helpdesk.abuse.sockets import barred_here
 from helpdesk.asgi import application
 from helpdesk.celery import app as celery_app
 from helpdesk.db import close_kept_connections
@@ -56,8 +57,11 @@ def _local_layer_and_cache(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "helpdesk.layers.LocalChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+    # What this process remembers of the cache (addresses barred after a flood).
+    barred_here.clear()
     yield
     cache.clear()
+    barred_here.clear()
 
 
 @pytest.fixture

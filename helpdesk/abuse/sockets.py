@@ -11,9 +11,14 @@ closes").
 - **A growing penalty for floods**: a socket closed with 4429 (too many frames)
   bars its address, and its visitor, for ``PARLEY_FLOOD_PENALTY`` seconds, twice
   that after a second flood within ``STRIKES_REMEMBERED``, and so on up to
-  ``PARLEY_FLOOD_PENALTY_MAX``. A barred socket is accepted and closed with 4429
-  at once, so that the client sees the code and waits (a refused handshake reads
-  as 1006, after which clients retry at once).
+  ``PARLEY_FLOOD_PENALTY_MAX``. A barred address's handshake is refused (HTTP
+  403, which a browser reports as 1006: the client backs off, further each
+  time). A flooder reconnects at once, over and over, so a server process that
+  knows an address is barred refuses it from memory: no cache read and no thread
+  for each attempt, only the handshake.
+
+A socket over the cap is accepted and closed with 4429 instead, so that the
+client (a visitor behind a busy NAT) reads the code and waits.
 """
 
 import asyncio
@@ -34,6 +39,20 @@ CLOSE_FLOOD = 4429
 STRIKES_REMEMBERED = 60 * 60
 
 SOCKETS = Presence("widget-socket-address")
+
+# Address -> time.time() it is barred until, as this process learned it.
+barred_here: dict[str, float] = {}
+BARRED_HERE_MAX = 10_000
+
+
+def remember_barred(address: str, until: float) -> None:
+    if len(barred_here) >= BARRED_HERE_MAX:
+        now = time.time()
+        for known in [a for a, t in barred_here.items() if t <= now]:
+            del barred_here[known]
+        if len(barred_here) >= BARRED_HERE_MAX:
+            barred_here.clear()
+    barred_here[address] = until
 
 
 def _keys(kind: str, ident: object) -> tuple[str, str]:
@@ -57,7 +76,10 @@ def penalise(kind: str, ident: object) -> float:
     base, most = settings.PARLEY["FLOOD_PENALTY"], settings.PARLEY["FLOOD_PENALTY_MAX"]
     seconds = min(base * 2 ** min(strikes - 1, 30), most)
     if seconds > 0:
-        cache.set(until_key, time.time() + seconds, timeout=math.ceil(seconds))
+        until = time.time() + seconds
+        cache.set(until_key, until, timeout=math.ceil(seconds))
+        if kind == "ip":
+            remember_barred(ident, until)
     return seconds
 
 
@@ -67,16 +89,17 @@ def barred_for(kind: str, ident: object) -> float:
     return max(0.0, until - time.time()) if until is not None else 0.0
 
 
-def admit(address: str) -> bool:
+def admit(address: str) -> str | None:
     """Count a new widget socket from ``address`` unless it is barred or at its
-    cap; whether it was admitted."""
-    if barred_for("ip", address):
-        return False
+    cap; None if it was admitted, else why not ("barred", "full")."""
+    if left := barred_for("ip", address):
+        remember_barred(address, time.time() + left)
+        return "barred"
     cap = settings.PARLEY["SOCKETS_PER_IP"]
     if cap and SOCKETS.connections(address) >= cap:
-        return False
+        return "full"
     SOCKETS.connect(address)
-    return True
+    return None
 
 
 class SocketLimits:
@@ -91,9 +114,14 @@ class SocketLimits:
         if scope["type"] != "websocket":
             return await self.inner(scope, receive, send)
         address = rate_key(scope_address(scope))
-        if not await database_sync_to_async(admit)(address):
+        if barred_here.get(address, 0) > time.time():
+            refusal = "barred"
+        else:
+            refusal = await database_sync_to_async(admit)(address)
+        if refusal is not None:
             await receive()  # websocket.connect
-            await send({"type": "websocket.accept"})
+            if refusal == "full":
+                await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": CLOSE_FLOOD})
             return None
 
