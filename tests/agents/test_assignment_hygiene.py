@@ -212,3 +212,16 @@ async def test_answering_over_the_socket_takes_the_chat_too(hygiene, ticket_ann,
     ticket = await database_sync_to_async(Ticket.objects.get)(pk=ticket_ann.pk)
     assert ticket.assignee_id == agent_bob.user_id
     await agent.disconnect()
+
+
+def test_the_heartbeats_requeue_check_reads_little(
+    hygiene, bobs_chat, agent_bob, connected, django_assert_num_queries
+):
+    """It runs every few seconds: the assignees of waiting chats, then which of
+    them chose to be online; presence comes from the cache."""
+    connected(agent_bob)
+    with django_assert_num_queries(2):
+        assert requeue.requeue_unattended(now=1000) == 0
+    Ticket.objects.filter(pk=bobs_chat.pk).update(status=Ticket.Status.RESOLVED)
+    with django_assert_num_queries(1):
+        assert requeue.requeue_unattended(now=1000) == 0
