@@ -2,8 +2,10 @@
 admin, invite an agent, and the agent sets a password from the emailed link and
 lands on the dashboard."""
 
+import json
 import re
 import time
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
@@ -80,3 +82,29 @@ def test_an_admin_copies_the_embed_tag_and_invites_an_agent_who_lands_on_the_das
     kai.get_by_role("button", name="Set password and open the dashboard").click()
     kai.wait_for_url("**/agent/")
     expect(kai.locator("#me-name")).to_have_text("Kai")
+
+
+def test_an_admin_exports_a_visitor_then_erases_them(mailing_app, new_context):
+    admin = log_in_admin(new_context(accept_downloads=True), mailing_app)
+    admin.goto(mailing_app.http("app", "/admin/helpdesk/visitor/?q=maria%40example.com"))
+    row = admin.locator("#result_list tbody tr", has_text="Maria")
+    row.locator("input.action-select").check()
+    admin.select_option("select[name=action]", "export_visitor")
+    with admin.expect_download() as download:
+        admin.get_by_role("button", name="Go").click()
+    archive = zipfile.ZipFile(download.value.path())
+    document = json.loads(archive.read("visitor.json"))
+    assert document["visitor"]["email"] == "maria@example.com"
+    assert "billing address" in document["tickets"][0]["messages"][0]["body"]
+
+    admin.goto(mailing_app.http("app", "/admin/helpdesk/visitor/?q=maria%40example.com"))
+    admin.locator("#result_list tbody tr", has_text="Maria").locator("input.action-select").check()
+    admin.select_option("select[name=action]", "erase_visitors")
+    admin.get_by_role("button", name="Go").click()
+    expect(admin.get_by_text("Erasing cannot be undone")).to_be_visible()
+    admin.get_by_role("button", name="Yes, erase them").click()
+    expect(admin.locator(".messagelist")).to_contain_text("Erased 1 visitor")
+    admin.goto(mailing_app.http("app", "/admin/privacy/erasure/"))
+    expect(admin.locator("#result_list")).to_contain_text("admin")
+    admin.goto(mailing_app.http("app", "/admin/helpdesk/visitor/?q=maria%40example.com"))
+    expect(admin.locator("#result_list")).to_have_count(0)
