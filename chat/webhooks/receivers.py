@@ -3,6 +3,7 @@ becomes one task per endpoint. No new broadcast path: chat.notify sends
 ``ticket_changed`` and ``message_posted`` once a change commits, and this only
 listens."""
 
+import logging
 import uuid
 
 from django.db.models.signals import post_delete, post_save
@@ -16,6 +17,8 @@ from . import events
 from .models import Endpoint
 from .subscriptions import forget, subscribers
 from .tasks import deliver_webhook
+
+logger = logging.getLogger("parley.webhooks")
 
 
 def connect() -> None:
@@ -45,7 +48,16 @@ def on_endpoint_saved(sender: object, **kwargs: object) -> None:
 
 
 def enqueue(event: str, build) -> None:
-    """One task per subscribed endpoint; the payload is built only if one is."""
+    """One task per subscribed endpoint; the payload is built only if one is.
+    Never raises: the signal's other listeners (routing, the offline emails) run
+    after this one, and a broker that is down must not cost them their turn."""
+    try:
+        _enqueue(event, build)
+    except Exception:
+        logger.exception("Webhook %s not queued", event)
+
+
+def _enqueue(event: str, build) -> None:
     endpoint_ids = subscribers(event)
     if not endpoint_ids:
         return

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from chat import signals as chat_signals
 from chat.closing import rate_conversation
 from chat.services import Sender, post_message, start_conversation
 from chat.ticket_actions import Actor, ticket_change
@@ -393,3 +394,25 @@ def test_an_endpoint_switched_on_again_starts_counting_afresh(hooks, admin_clien
 
 def envelope_of(event: str = events.MESSAGE_CREATED) -> dict:
     return {"id": str(uuid.uuid4()), "type": event, "created_at": "", "data": {}}
+
+
+def test_a_broker_that_is_down_costs_the_other_listeners_nothing(
+    hooks, receiver, ticket_ann, django_capture_on_commit_callbacks, monkeypatch
+):
+    endpoint_for(receiver, events.MESSAGE_CREATED)
+
+    def broker_down(**kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(tasks.deliver_webhook, "apply_async", broker_down)
+    heard = []
+
+    def listener(sender, message, **kwargs):
+        heard.append(message.body)
+
+    chat_signals.message_posted.connect(listener)
+    try:
+        visitor_says(ticket_ann, "still heard", django_capture_on_commit_callbacks)
+    finally:
+        chat_signals.message_posted.disconnect(listener)
+    assert heard == ["still heard"]
