@@ -12,7 +12,10 @@ from .models import AGENT, ROLES, AgentProfile, CannedResponse
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(help_text="The invitation goes here; it is their username too.")
+    # A username is at most 150 characters, and the address is the username.
+    email = forms.EmailField(
+        max_length=150, help_text="The invitation goes here; it is their username too."
+    )
     display_name = forms.CharField(
         max_length=120, help_text="Shown to visitors and colleagues; they can change it."
     )

@@ -322,3 +322,13 @@ def test_someone_who_is_not_an_agent_has_no_settings(api):
     api.force_authenticate(UserFactory())
     assert api.get("/api/agent/me/").status_code == 403
     assert api.patch("/api/agent/me/", {"display_name": "x"}, format="json").status_code == 403
+
+
+def test_an_address_too_long_to_be_a_username_is_refused(
+    admin_client, django_capture_on_commit_callbacks
+):
+    response = invite(
+        admin_client, django_capture_on_commit_callbacks, email="a" * 140 + "@example.com"
+    )
+    assert response.status_code == 200
+    assert not AgentProfile.objects.exists()
