@@ -61,9 +61,7 @@ async def test_an_expired_message_still_drops_its_channel_from_groups(monkeypatc
 async def test_expiry_is_walked_at_most_once_a_second(monkeypatch):
     layer = LocalChannelLayer()
     walks = []
-    monkeypatch.setattr(
-        layers.InMemoryChannelLayer, "_clean_expired", lambda self: walks.append(1)
-    )
+    monkeypatch.setattr(layers.InMemoryChannelLayer, "_clean_expired", lambda self: walks.append(1))
     channel = await layer.new_channel()
     await layer.group_add("room", channel)
     for _ in range(100):
