@@ -667,6 +667,7 @@ async def knee(
 class Idle:
     asked: int
     sockets: int  # how many were open when the connect limit ran out (or all)
+    refused: int  # connects the server closed before accepting
     connect_seconds: float
     server_cpu_per_hello_ms: float
     kib_per_socket: float
@@ -684,11 +685,19 @@ async def idle_sockets(
     rooms = target.rooms(count, chats=0)
     [pid] = target.pids()
     sockets = []
+    refused = 0
     gate = asyncio.Semaphore(concurrency)
 
     async def open_one(room: Room) -> None:
+        nonlocal refused
         async with gate:
-            socket = await connect(target.stack.ws(server, room.path))
+            try:
+                socket = await connect(target.stack.ws(server, room.path))
+            except (OSError, websockets.exceptions.WebSocketException):
+                # Daphne closes a connection its application has not accepted
+                # within 5 s (--websocket_connect_timeout): a server behind on hellos.
+                refused += 1
+                return
             try:
                 if room.hello:
                     await socket.send(json.dumps(room.hello))
@@ -713,7 +722,10 @@ async def idle_sockets(
         hello_cpu = cpu_seconds(pid) - cpu_before
         await asyncio.sleep(2)
         rss_after = rss_bytes(pid)
-        log(f"  {target.name}: {len(sockets)} sockets open in {connect_seconds:.0f} s")
+        log(
+            f"  {target.name}: {len(sockets)} sockets open in {connect_seconds:.0f} s, "
+            f"{refused} refused"
+        )
         cpu_before = cpu_seconds(pid)
         await asyncio.sleep(seconds)
         idle_core = (cpu_seconds(pid) - cpu_before) / seconds
@@ -726,6 +738,7 @@ async def idle_sockets(
     result = Idle(
         asked=count,
         sockets=len(sockets),
+        refused=refused,
         connect_seconds=connect_seconds,
         server_cpu_per_hello_ms=hello_cpu / opened * 1000,
         kib_per_socket=(rss_after - rss_before) / opened / 1024,
