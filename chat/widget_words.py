@@ -78,6 +78,17 @@ WORDS = {
     "emoji": _("Insert emoji"),
     "next": _("You're next in line. An agent will be with you shortly."),
     "inLine": _("You're number {n} in line. An agent will be with you as soon as one is free."),
+    # The assistant (chat/assistant), which answers from the help articles.
+    "assistant": _("Assistant"),
+    "stop": _("Stop"),
+    "person": _("Talk to a person"),
+    "sources": _("Sources"),
+    "helpful": _("Helpful"),
+    "unhelpful": _("Not helpful"),
+    # The help articles, searched before a chat and suggested while typing.
+    "searchArticles": _("Search our articles"),
+    "articlesFound": _("Articles that may help"),
+    "noArticles": _("No articles found."),
 }
 
 

@@ -57,7 +57,9 @@ def app(tmp_path_factory):
     stack = start_app(tmp_path_factory.mktemp("browser-app"), PARLEY_AUTO_ASSIGN="false")
     # Whether an agent happens to be online depends on which tests ran before, so
     # here the widget always offers the chat; the offline form runs on quiet_app.
-    configure_widget(stack, "demo", offline_form=False)
+    # The assistant answers first where it is on (chat/assistant): here the demo
+    # widget's lines go to people; the assistant's tests use a widget of their own.
+    configure_widget(stack, "demo", offline_form=False, assistant=False)
     yield stack
     stack.stop_all()
 
@@ -67,6 +69,7 @@ def quiet_app(tmp_path):
     """An app of its own, where no agent has been online (presence outlives a tab
     by PRESENCE_TTL, so the shared one is rarely empty)."""
     stack = start_app(tmp_path)
+    configure_widget(stack, "demo", assistant=False)
     yield stack
     stack.stop_all()
 

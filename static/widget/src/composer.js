@@ -2,6 +2,8 @@
 
 import { newClientId } from "../../shared/protocol.js";
 import { api, session } from "./api.js";
+import { suggest } from "./articles.js";
+import { ask, asking } from "./assistant.js";
 import { flush, onAck, queue } from "./delivery.js";
 import { FILE_TYPES } from "./env.js";
 import { problems } from "./forms.js";
@@ -13,9 +15,12 @@ export function onInput() {
   const input = ui.input;
   input.style.height = "auto";
   input.style.height = Math.min(input.scrollHeight + 2, 120) + "px";
-  ui.send.disabled = ctx.stopped || !input.value.trim();
+  ui.send.disabled = ctx.stopped || Boolean(ctx.answer) || !input.value.trim();
   ui.hint.textContent = "";
-  typingInput(Boolean(input.value.trim()));
+  if (ui.stop) ui.stop.hidden = !ctx.answer;
+  // The assistant is no one to tell about typing.
+  if (!asking()) typingInput(Boolean(input.value.trim()));
+  suggest(input.value);
 }
 
 export function onKeydown(event) {
@@ -34,11 +39,12 @@ export function onFormKeydown(event) {
 
 export function submit() {
   const body = ui.input.value.trim();
-  if (!body || ctx.stopped) return;
+  if (!body || ctx.stopped || ctx.answer) return;
   ui.input.value = "";
   onInput();
   typingStop();
-  queue(body);
+  if (asking()) ask(body);
+  else queue(body);
   ui.input.focus();
 }
 

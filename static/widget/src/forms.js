@@ -5,6 +5,7 @@
 import { h } from "../../shared/dom.js";
 import { newClientId } from "../../shared/protocol.js";
 import { HttpError, api, session } from "./api.js";
+import { askPane, asking, mailPane } from "./assistant.js";
 import { arrows, onInput } from "./composer.js";
 import { flush, note } from "./delivery.js";
 import { EMAIL, noop } from "./env.js";
@@ -270,10 +271,14 @@ function bottomMode() {
   if (state.ticket) {
     if (ended()) return "ended";
     if (ctx.confirming === state.ticket) return "confirm";
-    return state.ticket === ctx.doneFor && ctx.agentsOnline === false ? "done" : "compose";
+    if (state.ticket === ctx.mailFor && ctx.agentsOnline === false) return "mail";
+    if (state.ticket === ctx.doneFor && ctx.agentsOnline === false) return "done";
+    return asking() ? "ask" : "compose";
   }
   if (ctx.prechatForced) return "prechat";
   if (state.outbox.some((e) => e.ticket === null)) return "compose";
+  // The assistant answers whether or not anyone is online.
+  if (asking()) return needsPrechat() ? "prechat" : "ask";
   // The offline form asks for an email anyway, so it replaces the pre-chat form.
   if (ctx.cfg.offline_form && ctx.agentsOnline === false) return "offline";
   return needsPrechat() ? "prechat" : "compose";
@@ -291,9 +296,11 @@ export function renderBottom() {
   // A draft follows the visitor between composer and offline form.
   const body = ui.offline.inputs.body;
   if (before === "offline" && mode === "compose" && !ui.input.value) [ui.input.value, body.value] = [body.value, ""];
-  if (before === "compose" && mode === "offline" && !body.value) [body.value, ui.input.value] = [ui.input.value, ""];
+  if (/^(compose|ask)$/.test(before) && mode === "offline" && !body.value) [body.value, ui.input.value] = [ui.input.value, ""];
   let pane = null;
   if (mode === "compose") pane = ui.compose;
+  if (mode === "ask") pane = askPane();
+  if (mode === "mail") pane = mailPane();
   if (mode === "prechat") {
     const form = ui.prechat;
     const optional = ctx.cfg.prechat === "optional" && !ctx.prechatForced;
@@ -333,7 +340,7 @@ export function renderBottom() {
   if (mode === "list") ui.bar.append(ui.newBtn);
   ui.bottom.replaceChildren(...(pane ? [pane] : []));
   ui.bottom.hidden = !pane;
-  if (mode === "compose") onInput();
+  if (mode === "compose" || mode === "ask") onInput();
   if (inside) focusView();
 }
 

@@ -65,6 +65,9 @@ export const ctx = {
   typingIn: null, // {name, timer}
   panelOpen: false,
   confirming: 0, // the ticket whose "end chat?" question is shown
+  answer: null, // the assistant's answer being streamed (answer.js)
+  human: false, // the visitor asked for a person before asking anything
+  mailFor: 0, // handed off with nobody online: the ticket whose email is asked for
   tabId: Math.random().toString(36).slice(2),
 };
 

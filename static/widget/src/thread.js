@@ -2,10 +2,13 @@
 // waits in the outbox; links and attachments made safe.
 
 import { h } from "../../shared/dom.js";
+import { draftShows, safeSources } from "./answer.js";
+import { rate } from "./assistant.js";
 import { discard, retry } from "./delivery.js";
 import { SERVER } from "./env.js";
 import { timeOf } from "./look.js";
-import { ctx, log, state, uploads } from "./state.js";
+import { ctx, log, state, ticketInfo, uploads } from "./state.js";
+
 export function items() {
   const out = [];
   const keys = new Set();
@@ -25,7 +28,22 @@ export function items() {
       time: timeOf(m.created_at),
       state: "sent",
       seen: own && m.seq <= ctx.agentSeen,
+      // An answer of the assistant's: its thumbs, as this visitor gave them.
+      thumbs: type === "bot" ? ticketInfo().answers?.[m.id] : undefined,
+      id: m.id,
     });
+  }
+  // The assistant's answer as it is written, until the stored line is held.
+  const a = ctx.answer;
+  if (a && a.ticket === state.ticket) {
+    if (!keys.has("c:" + a.clientId)) {
+      keys.add("c:" + a.clientId);
+      out.push({ key: "c:" + a.clientId, seq: "", type: "visitor", name: "", body: a.body, time: "", state: "pending" });
+    }
+    if (draftShows(a, log.ordered()) && (a.text || a.sources.length)) {
+      const name = ctx.T.assistant;
+      out.push({ key: "a:" + a.clientId, seq: "", type: "bot", name, body: a.text, time: "", state: "streaming", sources: a.sources });
+    }
   }
   for (const e of [...state.outbox, ...uploads.values()]) {
     if (e.ticket !== state.ticket || keys.has("c:" + e.client_id)) continue;
@@ -75,6 +93,7 @@ function linkify(text) {
 export function bubble(item, continued) {
   const meta = h("div", { class: "meta" });
   if (item.time) meta.append(h("span", { text: item.time }));
+  if (item.thumbs !== undefined) meta.append(...[true, false].map((up) => thumb(item.id, up, item.thumbs)));
   if (item.type === "visitor") {
     if (item.state === "pending") meta.append(h("span", { text: ctx.T.sending }));
     const seen = item.seen ? ctx.T.seen : ctx.T.sent;
@@ -98,8 +117,49 @@ export function bubble(item, continued) {
     item.name && !continued
       ? h("div", { class: "name" }, /^\/api\/avatars\/\d+\/$/.test(item.av) && h("img", { class: "av", src: SERVER + item.av, alt: "" }), item.name)
       : null,
-    h("div", { class: "bubble" }, item.att && attachment(item.att), ...linkify(item.body)),
+    h(
+      "div",
+      { class: "bubble" },
+      item.att && attachment(item.att),
+      ...(item.type === "bot" ? botText(item.body) : linkify(item.body)),
+      item.sources && item.sources.length ? sourceList(item.sources) : null
+    ),
     item.type === "system" ? null : meta
   );
 }
 
+
+// The assistant's stored line ends with its sources as "- Title: address"
+// (chat/assistant/services.py reply_body): each becomes its title, linked.
+function botText(body) {
+  return body.split("\n").flatMap((line, i) => {
+    const m = /^- (.+): (\S+)$/.exec(line);
+    const [link] = m ? safeSources([{ title: m[1], url: m[2] }], SERVER) : [];
+    const text = link ? ["- ", h("a", { href: link.href, target: "_blank", rel: "noopener noreferrer", "data-testid": "parley-source", text: link.title })] : linkify(line);
+    return i ? ["\n", ...text] : text;
+  });
+}
+
+// Where the answer came from: the help centre's articles, in a new tab.
+function sourceList(sources) {
+  return h(
+    "ul",
+    { class: "sources", "data-testid": "parley-sources", "aria-label": ctx.T.sources },
+    ...safeSources(sources, SERVER).map((s) =>
+      h("li", {}, h("a", { href: s.href, target: "_blank", rel: "noopener noreferrer", "data-testid": "parley-source", text: s.title }))
+    )
+  );
+}
+
+// `given`: true, false, or 0 when not rated yet.
+const thumb = (id, up, given) =>
+  h("button", {
+    type: "button",
+    class: "thumb",
+    "data-testid": up ? "parley-thumb-up" : "parley-thumb-down",
+    "aria-label": up ? ctx.T.helpful : ctx.T.unhelpful,
+    title: up ? ctx.T.helpful : ctx.T.unhelpful,
+    "aria-pressed": String(given === up),
+    text: up ? "👍" : "👎",
+    onclick: () => rate(id, up),
+  });

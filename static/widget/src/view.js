@@ -3,6 +3,7 @@
 
 import { h } from "../../shared/dom.js";
 import CSS from "./widget.css";
+import { articlesBox } from "./articles.js";
 import { arrows, insert, onFile, onFormKeydown, onInput, onKeydown, showEmoji, submit } from "./composer.js";
 import { makeForm, renderBottom, renderMail, skipPrechat, submitOffline, submitPrechat } from "./forms.js";
 import { EMOJI } from "./env.js";
@@ -116,7 +117,7 @@ export function mount(drawn) {
   const bar = h("div", { class: "bar" });
   const convos = h("div", { class: "convos", "data-testid": "parley-conversations" }, rows, bar);
   const bottom = h("div", { class: "bottom" });
-  const chat = h("div", { class: "chat" }, list, queue, typing, bottom);
+  const chat = h("div", { class: "chat" }, list, queue, typing, articlesBox(), bottom);
   const main = h("div", { class: "main" });
   const head = h(
     "header",
@@ -217,7 +218,7 @@ export function focusView() {
   const target =
     ctx.view === "list"
       ? ui.rows.querySelector(".conv") || ui.newBtn
-      : { compose: ui.input, prechat: ui.prechat.inputs.name, offline: ui.offline.inputs.email }[ui.mode] ||
+      : { compose: ui.input, ask: ui.input, prechat: ui.prechat.inputs.name, offline: ui.offline.inputs.email }[ui.mode] ||
         ui.bottom.querySelector(".star") ||
         ui.bottom.querySelector("button, input") ||
         ui.bottom.firstChild;
@@ -240,10 +241,13 @@ export function render(scrollToEnd = false) {
     if (!ui.back.isConnected) ui.head.prepend(ui.back);
   } else ui.back.remove();
   ui.end.hidden = listView || ctx.stopped || !state.ticket || ended() || ctx.confirming === state.ticket;
+  // Articles are for before a conversation: once it has begun, people (or the assistant) answer.
+  ui.arts.hidden = ctx.stopped || Boolean(state.ticket || ctx.answer);
   renderBottom();
   renderMail();
   if (listView) return renderList();
-  ui.send.disabled = ctx.stopped || !ui.input.value.trim();
+  ui.send.disabled = ctx.stopped || Boolean(ctx.answer) || !ui.input.value.trim();
+  if (ui.stop) ui.stop.hidden = !ctx.answer;
   ui.input.disabled = ctx.stopped;
 
   const list = ui.list;

@@ -1,0 +1,116 @@
+"""The assistant in the widget: a question answered as it is written, from the
+help articles, and a person when the visitor asks for one."""
+
+import itertools
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import configure_widget, log_in_agent
+from .test_chat import open_widget
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "how do I change my plan?"
+
+# Every text the answer's draft showed, in order, leaving its source links out.
+WATCH_DRAFT = """log => {
+  window.parleyDraft = [];
+  new MutationObserver(() => {
+    const draft = log.querySelector("[data-state=streaming] .bubble");
+    if (!draft) return;
+    const words = [...draft.childNodes].filter((n) => n.nodeName !== "UL");
+    const text = words.map((n) => n.textContent).join("");
+    if (text !== window.parleyDraft.at(-1)) window.parleyDraft.push(text);
+  }).observe(log, { childList: true, subtree: true, characterData: true });
+}"""
+
+
+@pytest.fixture
+def helpbot(app, host):
+    """A widget with the assistant on, over the demo's help articles."""
+    configure_widget(app, "helpbot", name="Ledgerly", assistant=True, offline_form=True)
+    # What `make run`'s worker does after seed_demo; these processes have none.
+    app.manage("shell", "-c", "from helpdesk.knowledge import retrieval; retrieval.rebuild('en')")
+    return host.page(app, "helpbot")
+
+
+def ask(page, question):
+    page.get_by_test_id("parley-messages").evaluate(WATCH_DRAFT)
+    page.get_by_test_id("parley-input").fill(question)
+    page.get_by_test_id("parley-send").click()
+    answer = page.locator("[data-testid=parley-message][data-sender-type=bot][data-state=sent]")
+    expect(answer).to_have_count(1)
+    return answer
+
+
+def test_a_visitor_reads_the_answer_as_it_is_written_with_its_source(helpbot, new_context):
+    page = open_widget(new_context(), helpbot)
+    answer = ask(page, QUESTION)
+    expect(page.locator("[data-testid=parley-message][data-sender-type=visitor]")).to_contain_text(
+        QUESTION
+    )
+    final = answer.locator(".bubble").inner_text()
+    drafts = [text for text in page.evaluate("window.parleyDraft") if text]
+    # Grown in at least two steps before it was complete, each the one before plus more.
+    assert len(drafts) >= 2, drafts
+    for shorter, longer in itertools.pairwise(drafts):
+        assert longer.startswith(shorter) and len(longer) > len(shorter)
+    assert final.startswith(drafts[-1].strip()[:40])
+    assert len(drafts[0]) < len(drafts[-1]) <= len(final)
+    # Its source links to the help centre.
+    source = answer.locator("a[href*='/help/helpbot/']").first
+    expect(source).to_be_visible()
+    # Shown once, though the stored line also came over the socket.
+    page.wait_for_timeout(500)
+    expect(page.locator("[data-testid=parley-message][data-sender-type=bot]")).to_have_count(1)
+    expect(page.locator("[data-state=streaming]")).to_have_count(0)
+    # Thumbs up on the answer is kept.
+    up = answer.get_by_test_id("parley-thumb-up")
+    up.click()
+    expect(up).to_have_attribute("aria-pressed", "true")
+
+
+def test_talk_to_a_person_hands_the_chat_to_an_agent_who_sees_the_assistants_lines(
+    app, helpbot, new_context
+):
+    dashboard = log_in_agent(new_context(), app, "ada")
+    expect(dashboard.get_by_test_id("connection-status")).to_have_attribute(
+        "data-state", "connected"
+    )
+    page = open_widget(new_context(), helpbot)
+    ask(page, QUESTION)
+    page.get_by_test_id("parley-talk-to-person").click()
+    # The assistant steps back: the next line is for people.
+    expect(page.get_by_test_id("parley-talk-to-person")).to_have_count(0)
+    ticket = page.evaluate("Parley.state().ticket")
+    row = dashboard.locator(f"[data-testid=inbox-row][data-ticket-id='{ticket}']")
+    row.click()
+    thread = dashboard.get_by_test_id("thread")
+    expect(
+        thread.locator("[data-testid=thread-message][data-sender-type=visitor]")
+    ).to_contain_text([QUESTION])
+    bot = thread.locator("[data-testid=thread-message][data-sender-type=bot]")
+    expect(bot.first).to_be_visible()
+    assert bot.count() >= 2  # the answer, and the line saying a person will take over
+
+
+def test_a_visitor_searches_the_articles_and_gets_suggestions_while_typing(helpbot, new_context):
+    page = open_widget(new_context(), helpbot)
+    page.get_by_test_id("parley-search-articles").click()
+    page.get_by_test_id("parley-article-search").fill("change plan")
+    found = page.get_by_test_id("parley-article").filter(has_text="How do I change my plan?")
+    expect(found).to_have_count(1)
+    expect(found).to_have_attribute("target", "_blank")
+    assert "/help/helpbot/en/articles/change-your-plan/" in found.get_attribute("href")
+
+    # Suggestions follow the first message as it is typed.
+    page.get_by_test_id("parley-input").press_sequentially("send an invoice reminder")
+    expect(page.get_by_test_id("parley-article").first).to_be_visible()
+    expect(page.get_by_test_id("parley-article").filter(has_text="change my plan")).to_have_count(0)
+    # Once the conversation has begun, the articles make way.
+    page.get_by_test_id("parley-send").click()
+    expect(
+        page.locator("[data-testid=parley-message][data-sender-type=bot][data-state=sent]")
+    ).to_have_count(1)
+    expect(page.get_by_test_id("parley-articles")).to_be_hidden()
