@@ -10,6 +10,7 @@ import { CollisionView, HeaderView, ThreadView, TypingView } from "./conversatio
 import { Delivery } from "./delivery.js";
 import { byId, isTypingTarget, setAttr, setText } from "./dom.js";
 import { InboxPane } from "./inbox-pane.js";
+import { SuggestionView } from "./suggestion.js";
 import { bindShortcuts, setUpHelp } from "./shortcuts.js";
 import { VisitorSidebar } from "./sidebar.js";
 import { AgentSocket } from "./socket.js";
@@ -78,6 +79,11 @@ const composer = new Composer(byId("composer"), {
   },
   canned: (q) => api.canned(q),
 });
+const suggestion = new SuggestionView(byId("suggestion"), {
+  load: (id) => api.suggestion(id),
+  send: (body) => delivery.send(body, false),
+  edit: (body) => composer.fill(body),
+});
 setUpHelp(ui.help, byId("shortcuts-open"));
 
 let welcomed = false;
@@ -101,6 +107,7 @@ function renderConversation({ forceScroll = false } = {}) {
   if (!id) {
     renderTyping();
     composer.show(false);
+    suggestion.show(null);
     return;
   }
   thread.render(store.conversation(id), ticket, { forceScroll });
@@ -185,6 +192,7 @@ async function openTicket(id, { viaKeyboard = false } = {}) {
   });
   delivery.follow(id);
   sidebar.show(id);
+  suggestion.show(id, { closed: store.tickets.get(id)?.status === "closed" });
   renderConversation({ forceScroll: true });
   renderInbox();
   // From the keyboard the focus stays in the list, so j/k keep moving.

@@ -117,6 +117,10 @@ export const api = {
     form.append("internal", internal ? "true" : "false");
     return request("POST", ticketUrl(id, "attachments/"), form);
   },
+  /** A reply drafted from the help articles: {body, sources, language}; body null when none. */
+  suggestion(ticketId) {
+    return request("GET", ticketUrl(ticketId, "suggestion/"));
+  },
   visitor(ticketId) {
     return request("GET", ticketUrl(ticketId, "visitor/"));
   },

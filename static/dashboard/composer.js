@@ -123,6 +123,18 @@ export class Composer {
     this.clear();
   }
 
+  /** Put `text` in the reply box to be edited (a suggested reply). */
+  fill(text) {
+    if (this.closed || this.form.hidden) return;
+    this.internal.checked = false;
+    this.applyMode();
+    this.input.value = text;
+    this.autosize();
+    this.refreshButton();
+    this.hooks.draftChanged(text, false);
+    this.input.focus();
+  }
+
   clear() {
     this.stopTyping();
     this.canned.close();

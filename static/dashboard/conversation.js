@@ -184,8 +184,10 @@ function fillMessage(item, message, { seen }) {
 
   const bubble = h("div", { class: "msg-bubble" });
   if (message.internal) bubble.append(h("div", { class: "msg-label" }, "Internal note"));
+  if (type === "bot") bubble.append(h("div", { class: "msg-label", "data-testid": "thread-bot-label" }, "Assistant"));
   if (message.attachment) bubble.append(attachmentView(message.attachment));
-  if (message.body || !message.attachment) bubble.append(h("p", { class: "msg-body" }, message.body ?? ""));
+  if (type === "bot") bubble.append(...botBody(message.body ?? ""));
+  else if (message.body || !message.attachment) bubble.append(h("p", { class: "msg-body" }, message.body ?? ""));
 
   const meta = h("div", { class: "msg-meta" },
     h("span", { class: "msg-sender" }, message.sender?.name || (type === "visitor" ? "Visitor" : "Parley")),
@@ -204,6 +206,42 @@ function fillMessage(item, message, { seen }) {
     meta.append(h("span", { class: "msg-state msg-seen" }, "Seen"));
   }
   item.replaceChildren(bubble, meta);
+}
+
+// The assistant's stored line ends with its sources, one "- Title: address" a line
+// (chat/assistant/services.py reply_body): those become links to the help centre.
+const SOURCE_LINE = /^- (.+): (https?:\/\/\S+)$/;
+
+function botBody(body) {
+  const lines = body.split("\n");
+  const sources = [];
+  while (lines.length && SOURCE_LINE.test(lines.at(-1))) {
+    const [, title, url] = SOURCE_LINE.exec(lines.pop());
+    sources.unshift({ title, url });
+  }
+  const links = sourceLinks(sources);
+  // Not all of them links (an address that is not the help centre's): keep the text.
+  if (links.length !== sources.length) return [h("p", { class: "msg-body" }, body)];
+  return [h("p", { class: "msg-body" }, lines.join("\n").trimEnd()), ...links];
+}
+
+/** Sources [{title, url}] as links to the help centre's articles, in a new tab. */
+export function sourceLinks(sources) {
+  const links = [];
+  for (const { title, url } of Array.isArray(sources) ? sources : []) {
+    let parsed;
+    try {
+      parsed = new URL(url, location.origin);
+    } catch {
+      continue;
+    }
+    if (!/^https?:$/.test(parsed.protocol) || !parsed.pathname.startsWith("/help/")) continue;
+    links.push(h("a", {
+      class: "msg-source", href: parsed.href, target: "_blank", rel: "noopener noreferrer",
+      "data-testid": "thread-source",
+    }, String(title ?? parsed.pathname)));
+  }
+  return links;
 }
 
 function timeView(value) {

@@ -2,6 +2,7 @@
 help articles, and a person when the visitor asks for one."""
 
 import itertools
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -93,6 +94,24 @@ def test_talk_to_a_person_hands_the_chat_to_an_agent_who_sees_the_assistants_lin
     bot = thread.locator("[data-testid=thread-message][data-sender-type=bot]")
     expect(bot.first).to_be_visible()
     assert bot.count() >= 2  # the answer, and the line saying a person will take over
+    expect(bot.first.get_by_test_id("thread-bot-label")).to_have_text("Assistant")
+    source = bot.first.get_by_test_id("thread-source")
+    expect(source).to_have_text("How do I change my plan?")
+    assert "/help/helpbot/en/articles/change-your-plan/" in source.get_attribute("href")
+
+    # A reply drafted from the articles waits above the composer: edit, then send.
+    suggested = dashboard.get_by_test_id("suggestion")
+    expect(suggested.get_by_test_id("suggestion-body")).to_contain_text("Change plan")
+    suggested.get_by_test_id("suggestion-edit").click()
+    expect(suggested).to_be_hidden()
+    composer = dashboard.get_by_test_id("composer-input")
+    expect(composer).to_have_value(re.compile("Change plan"))
+    composer.press("End")
+    composer.type(" Ada here, happy to help.")
+    dashboard.get_by_test_id("composer-send").click()
+    expect(page.locator("[data-testid=parley-message][data-sender-type=agent]")).to_contain_text(
+        "Ada here, happy to help."
+    )
 
 
 def test_a_visitor_searches_the_articles_and_gets_suggestions_while_typing(helpbot, new_context):
