@@ -307,7 +307,7 @@ class VisitorConsumer(ProtocolConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         # Barred after a flood, from any address (helpdesk/abuse/sockets.py).
-        if await database_sync_to_async(sockets.barred_for)("visitor", visitor.pk):
+        if await sockets.in_thread(sockets.barred_for)("visitor", visitor.pk):
             await self.close(code=CLOSE_FLOOD)
             return
         resume = parse_resume(frame.get("resume") or {})
@@ -355,8 +355,9 @@ class VisitorConsumer(ProtocolConsumer):
         )
 
     async def on_flood(self) -> None:
+        await sockets.in_thread(sockets.penalise)("ip", rate_key(scope_address(self.scope)))
         if self.authenticated:
-            await database_sync_to_async(sockets.penalise)("visitor", self.visitor.pk)
+            await sockets.in_thread(sockets.penalise)("visitor", self.visitor.pk)
 
     async def on_message_send(self, frame: dict) -> None:
         ticket_id = frame_ticket_id(frame, required=False)

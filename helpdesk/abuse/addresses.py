@@ -128,9 +128,11 @@ class RefuseBlockedAddresses:
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "websocket" and await database_sync_to_async(is_address_blocked)(
-            scope_address(scope)
-        ):
+        # Not thread-sensitive: on the consumers' one database thread this would
+        # wait behind every socket's work, and daphne drops a handshake the
+        # application has not answered in 5 s (bench/soak.py, a restart's storm).
+        check = database_sync_to_async(is_address_blocked, thread_sensitive=False)
+        if scope["type"] == "websocket" and await check(scope_address(scope)):
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": CLOSE_BLOCKED})
             return None

@@ -26,10 +26,10 @@ import contextlib
 import math
 import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
-from helpdesk.db import database_sync_to_async
 from helpdesk.presence import Presence, slot_timeout
 
 from .addresses import rate_key, scope_address
@@ -39,6 +39,14 @@ CLOSE_FLOOD = 4429
 STRIKES_REMEMBERED = 60 * 60
 
 SOCKETS = Presence("widget-socket-address")
+
+
+def in_thread(function):
+    """Cache calls only, on any thread: not on the consumers' one database thread
+    (helpdesk/db.py), whose queue is longest when a reconnect storm comes, and
+    daphne drops a handshake that waits 5 s for the application."""
+    return sync_to_async(function, thread_sensitive=False)
+
 
 # Address -> time.time() it is barred until, as this process learned it.
 barred_here: dict[str, float] = {}
@@ -104,8 +112,9 @@ def admit(address: str) -> str | None:
 
 class SocketLimits:
     """ASGI middleware for the widget socket: the cap per address and the
-    address's flood penalty, checked before a consumer exists; a 4429 close by
-    the consumer is recorded against the address."""
+    address's flood penalty, checked before a consumer exists. (The consumer
+    records a flood, against the address and the visitor: only it can tell a
+    flood from its other 4429 closes.)"""
 
     def __init__(self, inner):
         self.inner = inner
@@ -117,7 +126,7 @@ class SocketLimits:
         if barred_here.get(address, 0) > time.time():
             refusal = "barred"
         else:
-            refusal = await database_sync_to_async(admit)(address)
+            refusal = await in_thread(admit)(address)
         if refusal is not None:
             await receive()  # websocket.connect
             if refusal == "full":
@@ -125,19 +134,14 @@ class SocketLimits:
             await send({"type": "websocket.close", "code": CLOSE_FLOOD})
             return None
 
-        async def send_watched(message):
-            if message["type"] == "websocket.close" and message.get("code") == CLOSE_FLOOD:
-                await database_sync_to_async(penalise)("ip", address)
-            await send(message)
-
         renewing = asyncio.ensure_future(self.renew(address))
         try:
-            return await self.inner(scope, receive, send_watched)
+            return await self.inner(scope, receive, send)
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
-            await database_sync_to_async(SOCKETS.disconnect)(address)
+            await in_thread(SOCKETS.disconnect)(address)
 
     @staticmethod
     async def renew(address: str) -> None:
@@ -145,4 +149,4 @@ class SocketLimits:
         open, pings or not: an idle socket counts as much as a busy one."""
         while True:
             await asyncio.sleep(max(1, slot_timeout() // 3))
-            await database_sync_to_async(SOCKETS.heartbeat)(address)
+            await in_thread(SOCKETS.heartbeat)(address)
