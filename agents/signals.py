@@ -95,6 +95,10 @@ def remember_waiting_check(ticket_id: int, delay: int) -> None:
     cache.set(_waiting_check_key(ticket_id), time.time() + delay, timeout=delay + 1)
 
 
+# Seconds the notification hook keeps its answer to "is anyone online?".
+ONLINE_MEMO_SECONDS = 1
+
+
 def team_online(team_id: int | None) -> bool:
     """``agents_online``, asked at most once a second per team: a burst of
     messages costs one database query and one presence read, not one each. A
@@ -104,7 +108,7 @@ def team_online(team_id: int | None) -> bool:
     online = cache.get(key)
     if online is None:
         online = agents_online(team_id)
-        cache.set(key, online, timeout=1)
+        cache.set(key, online, timeout=ONLINE_MEMO_SECONDS)
     return online
 
 
