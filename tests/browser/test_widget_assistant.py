@@ -133,3 +133,46 @@ def test_a_visitor_searches_the_articles_and_gets_suggestions_while_typing(helpb
         page.locator("[data-testid=parley-message][data-sender-type=bot][data-state=sent]")
     ).to_have_count(1)
     expect(page.get_by_test_id("parley-articles")).to_be_hidden()
+
+
+def test_stop_ends_the_answer_where_it_is_and_keeps_what_was_written(helpbot, new_context):
+    page = open_widget(new_context(), helpbot)
+    page.get_by_test_id("parley-input").fill(QUESTION)
+    page.get_by_test_id("parley-send").click()
+    expect(page.locator("[data-state=streaming]")).to_have_count(1)
+    stop = page.get_by_test_id("parley-stop")
+    expect(stop).to_be_visible()
+    stop.click()
+    answer = page.locator("[data-testid=parley-message][data-sender-type=bot][data-state=sent]")
+    expect(answer).to_have_count(1)
+    expect(stop).to_be_hidden()
+    # Cut short: the answer's last sentence never came.
+    assert "Ledgerly account" not in answer.inner_text()
+    # The composer is the assistant's again for the next question.
+    page.get_by_test_id("parley-input").fill("and my invoices?")
+    expect(page.get_by_test_id("parley-send")).to_be_enabled()
+
+
+def test_with_nobody_online_talk_to_a_person_asks_for_the_email_replies_go_to(
+    quiet_app, host, new_context
+):
+    configure_widget(quiet_app, "demo", assistant=True, offline_form=True)
+    quiet_app.manage(
+        "shell", "-c", "from helpdesk.knowledge import retrieval; retrieval.rebuild('en')"
+    )
+    page = open_widget(new_context(), host.page(quiet_app))
+    ask(page, QUESTION)
+    page.get_by_test_id("parley-talk-to-person").click()
+    form = page.get_by_test_id("parley-handoff")
+    expect(form).to_be_visible()
+    page.get_by_test_id("parley-handoff-email").fill("not an email")
+    page.get_by_test_id("parley-handoff-submit").click()
+    expect(form).to_be_visible()
+    page.get_by_test_id("parley-handoff-email").fill("eve@example.com")
+    page.get_by_test_id("parley-handoff-submit").click()
+    expect(page.get_by_test_id("parley-offline-done")).to_contain_text("eve@example.com")
+
+    dashboard = log_in_agent(new_context(), quiet_app, "grace")
+    ticket = page.evaluate("Parley.state().ticket")
+    row = dashboard.locator(f"[data-testid=inbox-row][data-ticket-id='{ticket}']")
+    expect(row).to_have_count(1)
