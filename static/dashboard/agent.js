@@ -6,7 +6,7 @@ import { TicketActions } from "./actions.js";
 import { Alerts } from "./alerts.js";
 import { api, goToLogin } from "./api.js";
 import { Composer } from "./composer.js";
-import { CollisionView, HeaderView, ThreadView, TypingView } from "./conversation.js";
+import { CollisionView, HeaderView, ThreadView, TypingView, agentThumbs } from "./conversation.js";
 import { Delivery } from "./delivery.js";
 import { byId, isTypingTarget, setAttr, setText } from "./dom.js";
 import { InboxPane } from "./inbox-pane.js";
@@ -58,6 +58,20 @@ const thread = new ThreadView(byId("thread"), byId("thread-status"), {
   retry: (clientId) => delivery.retry(clientId),
   discard: (clientId) => delivery.discard(clientId),
   loadOlder: () => delivery.loadOlder(),
+  async rate(_clientId, button) {
+    const id = Number(button.dataset.messageId);
+    const helpful = button.dataset.helpful === "true";
+    try {
+      await api.rateAnswer(id, helpful);
+    } catch (error) {
+      console.warn("Parley: could not rate the answer", id, error);
+      return;
+    }
+    agentThumbs.set(id, helpful);
+    for (const other of button.parentNode.querySelectorAll("[data-action='rate']")) {
+      setAttr(other, "aria-pressed", String(other.dataset.helpful === String(helpful)));
+    }
+  },
 });
 const typingView = new TypingView(byId("visitor-typing"));
 const collision = new CollisionView(byId("collision-notice"));

@@ -121,6 +121,10 @@ export const api = {
   suggestion(ticketId) {
     return request("GET", ticketUrl(ticketId, "suggestion/"));
   },
+  /** An agent's thumbs up or down on one of the assistant's answers. */
+  rateAnswer(messageId, helpful) {
+    return request("POST", `/api/agent/assistant/answers/${encodeURIComponent(messageId)}/rating/`, { helpful });
+  },
   visitor(ticketId) {
     return request("GET", ticketUrl(ticketId, "visitor/"));
   },

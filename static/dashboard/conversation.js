@@ -61,7 +61,7 @@ export class ThreadView {
       const button = event.target.closest("button[data-action]");
       const item = button?.closest("[data-testid='thread-message']");
       if (!item) return;
-      actions[button.dataset.action]?.(item.dataset.clientId);
+      actions[button.dataset.action]?.(item.dataset.clientId, button);
     });
     this.olderButton.addEventListener("click", () => actions.loadOlder());
     list.addEventListener("scroll", () => {
@@ -186,7 +186,8 @@ function fillMessage(item, message, { seen }) {
   if (message.internal) bubble.append(h("div", { class: "msg-label" }, "Internal note"));
   if (type === "bot") bubble.append(h("div", { class: "msg-label", "data-testid": "thread-bot-label" }, "Assistant"));
   if (message.attachment) bubble.append(attachmentView(message.attachment));
-  if (type === "bot") bubble.append(...botBody(message.body ?? ""));
+  const answer = type === "bot" && botBody(message.body ?? "");
+  if (answer) bubble.append(...answer);
   else if (message.body || !message.attachment) bubble.append(h("p", { class: "msg-body" }, message.body ?? ""));
 
   const meta = h("div", { class: "msg-meta" },
@@ -205,8 +206,21 @@ function fillMessage(item, message, { seen }) {
   } else if (seen) {
     meta.append(h("span", { class: "msg-state msg-seen" }, "Seen"));
   }
+  // An answer (it has sources): the agent's thumbs, kept for reports.
+  if (answer && answer.length > 1 && message.id) meta.append(...[true, false].map((helpful) => thumb(message.id, helpful)));
   item.replaceChildren(bubble, meta);
 }
+
+/** Thumbs given in this page, by message id: a re-render keeps them pressed. */
+export const agentThumbs = new Map();
+
+const thumb = (id, helpful) => h("button", {
+  type: "button", class: "link-button msg-thumb", "data-action": "rate",
+  "data-message-id": id, "data-helpful": String(helpful),
+  "data-testid": helpful ? "thread-thumb-up" : "thread-thumb-down",
+  "aria-pressed": String(agentThumbs.get(id) === helpful),
+  title: helpful ? "A good answer" : "A poor answer",
+}, helpful ? "👍" : "👎");
 
 // The assistant's stored line ends with its sources, one "- Title: address" a line
 // (chat/assistant/services.py reply_body): those become links to the help centre.

@@ -98,6 +98,11 @@ def test_talk_to_a_person_hands_the_chat_to_an_agent_who_sees_the_assistants_lin
     source = bot.first.get_by_test_id("thread-source")
     expect(source).to_have_text("How do I change my plan?")
     assert "/help/helpbot/en/articles/change-your-plan/" in source.get_attribute("href")
+    # Ada's thumbs on the answer are kept.
+    down = bot.first.get_by_test_id("thread-thumb-down")
+    down.click()
+    expect(down).to_have_attribute("aria-pressed", "true")
+    expect(bot.first.get_by_test_id("thread-thumb-up")).to_have_attribute("aria-pressed", "false")
 
     # A reply drafted from the articles waits above the composer: edit, then send.
     suggested = dashboard.get_by_test_id("suggestion")
