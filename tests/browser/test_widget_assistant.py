@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import configure_widget, log_in_agent
+from .conftest import configure_widget, log_in_agent, start_app
 from .test_chat import open_widget
 
 pytestmark = pytest.mark.browser
@@ -31,9 +31,23 @@ WATCH_DRAFT = """log => {
 def helpbot(app, host):
     """A widget with the assistant on, over the demo's help articles."""
     configure_widget(app, "helpbot", name="Ledgerly", assistant=True, offline_form=True)
+    build_index(app)
+    return host.page(app, "helpbot")
+
+
+def build_index(app):
     # What `make run`'s worker does after seed_demo; these processes have none.
     app.manage("shell", "-c", "from helpdesk.knowledge import retrieval; retrieval.rebuild('en')")
-    return host.page(app, "helpbot")
+
+
+@pytest.fixture
+def slow_app(tmp_path):
+    """The demo, its built-in answerer writing a piece every half second, so a
+    Stop lands mid-answer however busy the machine is."""
+    stack = start_app(tmp_path, PARLEY_ASSISTANT_EXTRACTIVE_PACE="0.5")
+    build_index(stack)
+    yield stack
+    stack.stop_all()
 
 
 def ask(page, question):
@@ -140,8 +154,8 @@ def test_a_visitor_searches_the_articles_and_gets_suggestions_while_typing(helpb
     expect(page.get_by_test_id("parley-articles")).to_be_hidden()
 
 
-def test_stop_ends_the_answer_where_it_is_and_keeps_what_was_written(helpbot, new_context):
-    page = open_widget(new_context(), helpbot)
+def test_stop_ends_the_answer_where_it_is_and_keeps_what_was_written(slow_app, host, new_context):
+    page = open_widget(new_context(), host.page(slow_app))
     page.get_by_test_id("parley-input").fill(QUESTION)
     page.get_by_test_id("parley-send").click()
     expect(page.locator("[data-state=streaming]")).to_have_count(1)
@@ -162,9 +176,7 @@ def test_with_nobody_online_talk_to_a_person_asks_for_the_email_replies_go_to(
     quiet_app, host, new_context
 ):
     configure_widget(quiet_app, "demo", assistant=True, offline_form=True)
-    quiet_app.manage(
-        "shell", "-c", "from helpdesk.knowledge import retrieval; retrieval.rebuild('en')"
-    )
+    build_index(quiet_app)
     page = open_widget(new_context(), host.page(quiet_app))
     ask(page, QUESTION)
     page.get_by_test_id("parley-talk-to-person").click()
