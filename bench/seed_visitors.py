@@ -5,7 +5,9 @@ asking the session endpoint for each would take longer than the measurement.
 This script creates them in bulk on the demo widget and writes, as JSON, each
 one's visitor token (what the widget's hello sends) and, for the first
 ``--chats``, the ticket of a chat started the real way (``start_conversation``).
-It writes to a file, as the console email backend may print to stdout.
+It writes to a file, as the console email backend may print to stdout. With
+``--agents N`` it also makes N agents and writes their API tokens to
+``--agents-out``.
 
     DJANGO_SETTINGS_MODULE=helpdesk.settings python bench/seed_visitors.py \
         visitors.json 10000 --chats 200
@@ -28,12 +30,33 @@ from chat.visitor_auth import visitor_token  # noqa: E402
 from helpdesk.models import Visitor, Widget  # noqa: E402
 
 
+def seed_agents(count: int, out: Path) -> None:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from agents.models import AgentProfile
+
+    users = get_user_model().objects.bulk_create(
+        [get_user_model()(username=f"bench-agent-{i}") for i in range(count)]
+    )
+    AgentProfile.objects.bulk_create(
+        [AgentProfile(user=user, display_name=f"Bench agent {i}") for i, user in enumerate(users)]
+    )
+    tokens = [Token(user=user, key=Token.generate_key()) for user in users]
+    Token.objects.bulk_create(tokens)
+    out.write_text(json.dumps([token.key for token in tokens]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="where to write the JSON list")
     parser.add_argument("count", type=int, help="visitors to create")
     parser.add_argument("--chats", type=int, default=0, help="of them, how many start a chat")
+    parser.add_argument("--agents", type=int, default=0, help="agents to create")
+    parser.add_argument("--agents-out", type=Path, help="where to write their API tokens")
     args = parser.parse_args()
+    if args.agents:
+        seed_agents(args.agents, args.agents_out)
 
     widget = Widget.objects.get(key=DEMO_WIDGET_KEY)
     visitors = Visitor.objects.bulk_create(
