@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run install migrate test test-js test-embedded test-services widget lint format messages bench bench-routing clean
+.PHONY: run install migrate test test-js test-embedded test-services widget lint format messages bench bench-routing bench-history bench-transports clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -79,6 +79,16 @@ bench: install
 # What routing costs, timed in this process on a database of its own (SQLite).
 bench-routing: install
 	$(PY) bench/routing.py
+
+# History pages, inbox views and search at 10^5 tickets and 10^6 messages, on a
+# fresh PostgreSQL database of its own (about 10 minutes).
+bench-history: install
+	$(PY) bench/history.py --database "$(TEST_DATABASE_URL)"
+
+# WebSockets or REST? The same chat over the socket, the event stream, a long
+# poll and polling every 1 s and 5 s; draws docs/transports.png (about 12 minutes).
+bench-transports: install
+	$(PY) bench/transports.py --plot docs/transports.png
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
