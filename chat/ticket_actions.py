@@ -269,11 +269,10 @@ def send_waiting_transcripts(*, ticket: Ticket) -> None:
 
 def agent_reply(*, ticket: Ticket, sender: Sender, **message: object) -> Message:
     """An agent's message (``post_message``'s arguments). Answering a chat nobody
-    has takes it (PARLEY_ASSIGN_ON_REPLY): "Bob took this" comes first in the
-    thread, then the reply, in one transaction, so a refused reply takes nothing.
-    A note, or a resend of a message already stored, takes nothing either. A
-    reply to a chat that ``ticket`` shows assigned costs nothing more than
-    ``post_message``."""
+    has takes it (PARLEY_ASSIGN_ON_REPLY): the reply, then "Bob took this" in the
+    thread, in one transaction, so a refused reply takes nothing. A note, or a
+    resend of a message already stored, takes nothing either. A reply to a chat
+    that ``ticket`` shows assigned costs nothing more than ``post_message``."""
     if (
         not settings.PARLEY["ASSIGN_ON_REPLY"]
         or sender.user is None
@@ -283,21 +282,18 @@ def agent_reply(*, ticket: Ticket, sender: Sender, **message: object) -> Message
         return post_message(ticket=ticket, sender=sender, **message)
     with transaction.atomic():
         locked = selectors.locked_ticket(ticket.pk)
-        client_id = message.get("client_id")
-        if (
-            locked.assignee_id is None
-            and not locked.is_closed
-            and not (
-                client_id is not None
-                and Message.objects.filter(ticket=locked, client_id=client_id).exists()
-            )
-        ):
+        # The reply first: what one commit tells goes out in the order it was
+        # written, and the take's routing pass tells the visitor the ticket as it
+        # is after the commit. Taken first, that news reached the widget before
+        # the reply it already counted, and the reply was not announced.
+        reply = post_message(ticket=ticket, sender=sender, **message)
+        if locked.assignee_id is None and reply.seq > locked.last_seq:
             ticket_change(
                 ticket_id=locked.pk,
                 by=Actor.for_agent(sender.user, sender.name),
                 assignee=sender.user,
             )
-        return post_message(ticket=ticket, sender=sender, **message)
+        return reply
 
 
 @transaction.atomic

@@ -164,15 +164,15 @@ def test_answering_a_chat_nobody_has_takes_it(hygiene, ticket_ann, agent_bob, bo
     )
     assert lines == [
         (1, "visitor", "hi", False),
-        (2, "system", "Bob took this", True),
-        (3, "agent", "Hello Ann", False),
+        (2, "agent", "Hello Ann", False),
+        (3, "system", "Bob took this", True),
     ]
-    assert response.data["message"]["seq"] == 3
+    assert response.data["message"]["seq"] == 2
 
     again = bob_api.post(
         reply_url(ticket_ann), {"body": "Hello Ann", "client_id": "r-1"}, format="json"
     )
-    assert again.data["message"]["seq"] == 3
+    assert again.data["message"]["seq"] == 2
     assert Message.objects.filter(ticket=ticket).count() == 3
 
 

@@ -20,7 +20,8 @@ def chat_both_ways(visitor, dashboard, screenshot=None):
         "Loud and clear."
     )
     visitor_says(visitor, "Great!")
-    expect(dashboard.get_by_test_id("thread-message")).to_have_count(3)
+    # Three messages and the team's line that the agent took the chat by answering.
+    expect(dashboard.get_by_test_id("thread-message")).to_have_count(4)
 
 
 def test_the_fallback_transport_carries_a_whole_chat(app, host, new_context, screenshot):
