@@ -50,6 +50,13 @@ def django_db_setup(django_db_setup):
     gc.collect()
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests run last. Playwright's sync API holds an event loop for the
+    session (the browser fixture), and async tests that come after it and take no
+    database found that loop running and could not start their own."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _local_layer_and_cache(settings):
     # Unit and consumer tests use the in-memory layer and cache even in the

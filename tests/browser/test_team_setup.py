@@ -12,6 +12,8 @@ from playwright.sync_api import expect
 
 from .conftest import start_app
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 def mailing_app(tmp_path):

@@ -1,10 +1,13 @@
 """What an admin sets up, as a visitor's browser shows it: the typing sneak peek
 is announced, and the greeting comes in the visitor's language."""
 
+import pytest
 from playwright.sync_api import expect
 
 from .conftest import configure_widget
 from .test_chat import open_widget
+
+pytestmark = pytest.mark.browser
 
 
 def test_a_visitor_is_told_when_agents_see_what_they_type(app, host, new_context):
