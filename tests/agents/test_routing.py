@@ -222,9 +222,10 @@ def test_places_are_counted_per_team(chat, widget):
 
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
-async def test_an_agents_heartbeat_gives_out_what_waited_for_room(widget, agent_bob):
-    """An admin raised Bob's maximum: nobody says so, his dashboard's next ping
-    runs the pass."""
+async def test_an_open_dashboards_check_gives_out_what_waited_for_room(widget, agent_bob, settings):
+    """An admin raised Bob's maximum: nobody says so, and the presence check his
+    open dashboard runs (every check_interval(): 1 s here) runs the pass."""
+    settings.PARLEY = {**settings.PARLEY, "PRESENCE_TTL": 6}
     await database_sync_to_async(AgentProfile.objects.filter(pk=agent_bob.pk).update)(
         max_concurrent_chats=1
     )
@@ -235,10 +236,9 @@ async def test_an_agents_heartbeat_gives_out_what_waited_for_room(widget, agent_
     await database_sync_to_async(AgentProfile.objects.filter(pk=agent_bob.pk).update)(
         max_concurrent_chats=2
     )
-    await communicator.send_json_to({"type": "ping"})
     assigned = None
     while assigned is None:  # the dashboard hears of it
-        frame = await communicator.receive_json_from(timeout=2)
+        frame = await communicator.receive_json_from(timeout=5)
         if frame["type"] == "ticket.updated" and frame["ticket"]["id"] == second.ticket_id:
             assigned = frame["ticket"]["assignee"]
     assert assigned["id"] == agent_bob.user_id
