@@ -114,9 +114,7 @@ def test_the_embedded_cache_keeps_everyone_present(settings, agents):
     assert agents.online_ids(list(people)) == set(people)
 
 
-def test_connections_add_up_across_processes_and_a_dead_process_stops_counting(
-    agents, elsewhere
-):
+def test_connections_add_up_across_processes_and_a_dead_process_stops_counting(agents, elsewhere):
     for _ in range(3):
         agents.connect("10.0.0.1")
     elsewhere.connect("10.0.0.1")
