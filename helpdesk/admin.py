@@ -164,23 +164,12 @@ class TicketAdmin(admin.ModelAdmin):
         "first_response_at",
         "resolved_at",
     ]
-    # The visitor's rating is theirs; the counters and times are kept by the
-    # write path and the ticket actions.
+    # The rest is read-only: the visitor's rating is theirs, and the counters and
+    # times are kept by the write path and the ticket actions.
     readonly_fields = [
-        "visitor",
-        "channel",
-        "rating",
-        "rating_comment",
-        "transcript",
-        "last_seq",
-        "visitor_seen_seq",
-        "agent_seen_seq",
-        "created_at",
-        "updated_at",
-        "last_message_at",
-        "waiting_since",
-        "first_response_at",
-        "resolved_at",
+        name
+        for name in fields
+        if name not in {"subject", "status", "priority", "assignee", "team", "tags"}
     ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
