@@ -5,6 +5,7 @@ ranges, and the daily caps on email to one address."""
 import ipaddress
 
 import pytest
+import redis.exceptions
 from channels.testing import WebsocketCommunicator
 from django.core import mail
 
@@ -17,6 +18,7 @@ from helpdesk.abuse.addresses import (
 )
 from helpdesk.abuse.email_limits import email_allowed
 from helpdesk.abuse.models import BlockedAddress
+from helpdesk.abuse.throttling import check
 from helpdesk.asgi import application
 from helpdesk.notifications import send_once
 
@@ -119,7 +121,11 @@ WIDGET_ENDPOINTS = [
     ("post", "/api/widget/offline/", "conversation"),
     ("post", "/api/widget/tickets/{ticket}/transcript/", "transcript"),
     ("post", "/api/widget/tickets/{ticket}/attachments/", "upload"),
-    ("get", "/api/widget/stream/", "stream"),
+    # The stream authenticates on a thread of its own (database_sync_to_async),
+    # which sees the test's data only once it is committed.
+    pytest.param(
+        "get", "/api/widget/stream/", "stream", marks=pytest.mark.django_db(transaction=True)
+    ),
     ("post", "/api/widget/tickets/{ticket}/typing/", "signal"),
     ("post", "/api/widget/tickets/{ticket}/seen/", "signal"),
     ("post", "/api/widget/tickets/{ticket}/end/", "lifecycle"),
@@ -141,6 +147,7 @@ def test_every_widget_endpoint_is_limited_per_address_and_per_visitor(
     assert response["Retry-After"]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_visitor_rate_counts_across_transports_of_the_same_scope(ann_api, ticket_ann, settings):
     """The stream counts per visitor whichever address it comes from."""
     limit(settings, "stream", visitor="1/min")
@@ -149,6 +156,23 @@ def test_a_visitor_rate_counts_across_transports_of_the_same_scope(ann_api, tick
     again = ann_api.get("/api/widget/stream/", HTTP_ORIGIN=ORIGIN, REMOTE_ADDR="198.51.100.2")
     assert again.status_code == 429
     assert again.json()["code"] == "throttled"
+
+
+def test_a_limit_lets_hits_through_while_the_cache_is_unreachable(
+    settings, monkeypatch, caplog
+):
+    """Redis down must not cost a visitor their message (tests/integration/
+    test_tail_delivery.py runs the same with a real Redis killed)."""
+    limit(settings, "message", ip="1/min", visitor="1/min")
+
+    class Unreachable:
+        def __getattr__(self, name):
+            raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr("helpdesk.abuse.throttling.cache", Unreachable())
+    for _ in range(3):
+        check("message", address_key="198.51.100.1", visitor_id="v1")
+    assert "the cache is unreachable" in caplog.text
 
 
 def test_ipv6_clients_are_counted_by_their_64():
@@ -195,6 +219,7 @@ def test_a_blocked_range_is_stored_canonically_and_matches_its_addresses(db):
     assert not is_address_blocked("203.0.113.200")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_blocked_address_gets_403_on_widget_endpoints(ann_api, ticket_ann, blocked_range):
     blocked = {"REMOTE_ADDR": "203.0.113.9", "HTTP_ORIGIN": ORIGIN}
     session = ann_api.post("/api/widget/session/", {"key": "acme"}, format="json", **blocked)

@@ -8,7 +8,9 @@ Django's warm-up)."""
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -31,6 +33,19 @@ def no_rate_limits(settings):
             scope: {"ip": "", "visitor": ""} for scope in settings.PARLEY["RATE_LIMITS"]
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_between_requests():
+    # The requests go to the WSGI handler itself, which closes the database
+    # connection after each one: inside the test's transaction that would leave
+    # the next request without a connection (on PostgreSQL; SQLite's in-memory
+    # database is never closed). Django's test client keeps it the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
