@@ -7,13 +7,21 @@ counter is one atomic increment (Redis INCR), so concurrent requests in several
 processes can't overrun it the way a read-then-write history could. At a window's
 edge a client may get up to twice the rate in a short span; the steady rate is
 the limit.
+
+While the cache can't be reached the limits are not counted and every hit is
+let through: the message path stores and acks a visitor's message with Redis
+down (docs/protocol.md, "A lost tail"), and a limit that refused it would lose
+the visitor's words to protect against a flood that the socket caps and body
+limits still hold back.
 """
 
 import hashlib
+import logging
 import re
 import time
 from dataclasses import dataclass
 
+import redis.exceptions
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +36,10 @@ PERIOD_SECONDS = {"s": 1, "sec": 1, "min": 60, "h": 3600, "hour": 3600, "d": 864
 # Scope of requests whose method a view names no scope for (HEAD, OPTIONS, or a
 # method it does not allow, answered 405 after the throttles ran).
 OTHER_METHODS_SCOPE = "read"
+# What the Redis cache raises when Redis is down or does not answer in time.
+CACHE_UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+logger = logging.getLogger("parley.abuse")
 
 
 @dataclass(frozen=True)
@@ -46,7 +58,16 @@ def parse_rate(text: str) -> Rate:
 
 def take(key: str, rate: Rate) -> float | None:
     """Count one hit against ``key``. None if it is within ``rate``; otherwise the
-    seconds until the window ends and hits are allowed again."""
+    seconds until the window ends and hits are allowed again; None too while
+    the cache is unreachable."""
+    try:
+        return _take(key, rate)
+    except CACHE_UNREACHABLE as exc:
+        logger.warning("Rate limit not counted, the cache is unreachable: %s", exc)
+        return None
+
+
+def _take(key: str, rate: Rate) -> float | None:
     now = time.time()
     window = int(now // rate.seconds)
     counter = f"rate:{key}:{window}"

@@ -158,9 +158,7 @@ def test_a_visitor_rate_counts_across_transports_of_the_same_scope(ann_api, tick
     assert again.json()["code"] == "throttled"
 
 
-def test_a_limit_lets_hits_through_while_the_cache_is_unreachable(
-    settings, monkeypatch, caplog
-):
+def test_a_limit_lets_hits_through_while_the_cache_is_unreachable(settings, monkeypatch, caplog):
     """Redis down must not cost a visitor their message (tests/integration/
     test_tail_delivery.py runs the same with a real Redis killed)."""
     limit(settings, "message", ip="1/min", visitor="1/min")
