@@ -81,7 +81,8 @@ async def test_visitor_on_one_server_and_agent_on_another_chat_both_ways(servers
             "body": "Thanks!",
         }
     )
-    assert (await agent.receive_message(seq=3))["body"] == "Thanks!"
+    # seq 3 is the team's line that Ada took the chat, stored after her first reply.
+    assert (await agent.receive_message(seq=4))["body"] == "Thanks!"
     await visitor.close()
     await agent.close()
 
@@ -112,14 +113,16 @@ async def test_a_visitor_who_reconnects_elsewhere_sees_each_message_once_in_orde
     visitor, welcome = await open_visitor(
         servers, "b", session["token"], resume={str(ticket_id): 1}
     )
-    assert welcome["tickets"][0]["last_seq"] == 5
+    # After the first reply comes the team's line that Grace took the chat (seq 3),
+    # then the note (seq 4): neither is the visitor's.
+    assert welcome["tickets"][0]["last_seq"] == 6
     replayed = [(await visitor.receive())["message"] for _ in range(3)]
-    assert [(m["seq"], m["body"]) for m in replayed] == [(2, "r1"), (4, "r2"), (5, "r3")]
+    assert [(m["seq"], m["body"]) for m in replayed] == [(2, "r1"), (5, "r2"), (6, "r3")]
 
     await agent.send(
         {"type": "message.send", "ticket": ticket_id, "client_id": new_client_id(), "body": "r4"}
     )
-    assert (await visitor.receive_message(seq=6))["body"] == "r4"
+    assert (await visitor.receive_message(seq=7))["body"] == "r4"
     await visitor.close()
     await agent.close()
 
