@@ -234,6 +234,18 @@ def ticket_updated(ticket: Ticket) -> dict:
     return {"type": "ticket.updated", "ticket": ticket_payload(ticket)}
 
 
+def ticket_activity(ticket: Ticket) -> dict:
+    """What a message moves in an agent's inbox row when it changes nothing
+    else: the row's last message and the visitor's wait."""
+    return {
+        "type": "ticket.activity",
+        "ticket": ticket.pk,
+        "last_seq": ticket.last_seq,
+        "last_message_at": iso(ticket.last_message_at),
+        "waiting_since": iso(ticket.waiting_since),
+    }
+
+
 def visitor_ticket_updated(ticket: Ticket, *, places: dict[int, int] | None = None) -> dict:
     """The same frame type for a visitor's tabs, with only what a visitor may see."""
     return {"type": "ticket.updated", "ticket": visitor_ticket_payload(ticket, places=places)}
@@ -306,6 +318,7 @@ SERVER_EVENTS = {
     "message.new": message_new,
     "subscribed": subscribed,
     "ticket.updated": ticket_updated,
+    "ticket.activity": ticket_activity,
     "typing": typing,
     "ticket.viewers": ticket_viewers,
     "visitor.presence": visitor_presence,

@@ -16,19 +16,17 @@ INTEGER_MAX = 2**63 - 1
 
 def with_inbox_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     """Everything ``events.ticket_payload`` reads, in two queries for any number."""
-    return tickets.select_related("visitor", "assignee__agent_profile", "team").prefetch_related(
-        "tags"
-    )
+    return tickets.select_related(*INBOX_RELATED).prefetch_related("tags")
 
 
-def locked_ticket(ticket_id: int) -> Ticket:
-    """The ticket, row-locked to the end of the transaction, with what its payload
-    reads (the nullable relations are joined, not locked)."""
-    return (
-        Ticket.objects.select_for_update(of=("self",))
-        .select_related("visitor", "assignee__agent_profile", "team")
-        .get(pk=ticket_id)
-    )
+# What ``events.ticket_payload`` reads through foreign keys.
+INBOX_RELATED = ("visitor", "assignee__agent_profile", "team")
+
+
+def locked_ticket(ticket_id: int, *, related: tuple[str, ...] = INBOX_RELATED) -> Ticket:
+    """The ticket, row-locked to the end of the transaction, with ``related``
+    joined (not locked): by default what its inbox payload reads."""
+    return Ticket.objects.select_for_update(of=("self",)).select_related(*related).get(pk=ticket_id)
 
 
 def ticket_history(

@@ -131,9 +131,18 @@ def post_message(
 
     # The row lock serialises writers per ticket: seq has no gaps, and a duplicate
     # client_id sent concurrently finds the first copy once the lock is released.
-    ticket = selectors.locked_ticket(ticket.pk)
+    # A message alone tells agents only the few fields it moves, so only the
+    # visitor is joined; one that comes with changes tells the whole inbox row
+    # (notify.message_posted).
+    changed = set(changed)
+    ticket = selectors.locked_ticket(
+        ticket.pk, related=selectors.INBOX_RELATED if changed else ("visitor",)
+    )
     if client_id is not None:
-        existing = Message.objects.filter(ticket=ticket, client_id=client_id).first()
+        # Unordered: the model's ordering would cost more to compile than the lookup.
+        existing = next(
+            iter(Message.objects.filter(ticket=ticket, client_id=client_id).order_by()[:1]), None
+        )
         if existing is not None:
             return existing
     # The system still records what happens to a closed ticket (who closed it).
@@ -149,7 +158,6 @@ def post_message(
 
     now = timezone.now()
     prev_public_seq = ticket.last_public_seq
-    changed = set(changed)
     ticket.last_seq += 1
     ticket.last_message_at = now
     status = _status_after(ticket, sender, internal)

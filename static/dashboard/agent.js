@@ -331,6 +331,21 @@ const handlers = {
     if (ticket.id === store.currentId) delivery.scheduleGapCheck(ticket.id);
   },
 
+  // A message that changed nothing but the row's last message and wait. A row we
+  // don't hold (past the welcome's first page) is fetched whole, as
+  // ticket.updated would have brought it.
+  async "ticket.activity"(frame) {
+    let ticket = store.withActivity(frame);
+    if (!ticket && Number.isInteger(frame.ticket)) {
+      try {
+        ticket = await api.ticket(frame.ticket);
+      } catch {
+        return; // gone, or no longer ours to see
+      }
+    }
+    if (ticket) handlers["ticket.updated"]({ ticket });
+  },
+
   "message.new": (frame) => delivery.messageNew(frame),
   "message.ack": (frame) => delivery.messageAck(frame),
   subscribed: (frame) => delivery.subscribed(frame),

@@ -147,6 +147,14 @@ export class Store {
     return ticket;
   }
 
+  /** The row ``ticket.activity`` makes of a ticket we hold: its last message and
+   *  the visitor's wait, the rest as it was. Null for a ticket we don't hold (the
+   *  frame carries too little to show it: fetch it whole). */
+  withActivity({ ticket: id, last_seq, last_message_at, waiting_since }) {
+    const ticket = this.tickets.get(id);
+    return ticket ? { ...ticket, last_seq, last_message_at, waiting_since } : null;
+  }
+
   /** The open tickets an open view shows, in inbox order. */
   viewTickets(view) {
     const tickets = [];

@@ -112,7 +112,7 @@ async def test_subscribe_replays_history_with_notes_then_streams_live(agent_bob,
         frame = await socket.receive_json_from()
         frames[frame["type"]] = frame
     assert frames["message.new"]["message"]["seq"] == 3
-    assert frames["ticket.updated"]["ticket"]["last_seq"] == 3
+    assert frames["ticket.activity"]["last_seq"] == 3
     await socket.disconnect()
 
 

@@ -55,8 +55,39 @@ def test_repeated_client_id_returns_the_stored_message(
     assert [event["type"] for _, event in broadcasts] == [
         "message.new",
         "message.new",
-        "ticket.updated",
+        "ticket.activity",
     ]
+
+
+def test_a_message_that_changes_nothing_else_tells_inboxes_only_what_it_moves(
+    ticket_ann, broadcasts, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = visitor_says(ticket_ann, "still there?")
+    inbox = [event for groups, event in broadcasts if groups == [events.AGENTS_GROUP]]
+    ticket_ann.refresh_from_db()
+    assert inbox == [
+        {
+            "type": "ticket.activity",
+            "ticket": ticket_ann.pk,
+            "last_seq": message.seq,
+            "last_message_at": ticket_ann.last_message_at.isoformat(),
+            "waiting_since": ticket_ann.waiting_since.isoformat(),
+        }
+    ]
+
+
+def test_a_message_that_changes_the_ticket_tells_inboxes_the_whole_row(
+    ticket_ann, broadcasts, django_capture_on_commit_callbacks
+):
+    ticket_ann.tags.create(name="billing")
+    Ticket.objects.filter(pk=ticket_ann.pk).update(status=Ticket.Status.RESOLVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        visitor_says(ticket_ann, "one more thing")
+    inbox = [event for groups, event in broadcasts if groups == [events.AGENTS_GROUP]]
+    assert [event["type"] for event in inbox] == ["ticket.updated"]
+    assert inbox[0]["ticket"]["status"] == Ticket.Status.OPEN
+    assert inbox[0]["ticket"]["tags"] == ["billing"]
 
 
 def test_same_client_id_on_two_tickets_is_two_messages(ticket_ann, visitor_ann):
@@ -122,7 +153,7 @@ def test_internal_notes_are_broadcast_to_agents_only(
         agent_says(ticket_ann, agent_bob, "careful with this one", internal=True)
     sent = [(event["type"], groups) for groups, event in broadcasts]
     assert ("message.new", [events.ticket_group(ticket_ann.pk)]) in sent
-    assert ("ticket.updated", [events.AGENTS_GROUP]) in sent
+    assert ("ticket.activity", [events.AGENTS_GROUP]) in sent
     # Ann hears nothing of the note.
     assert not [
         groups for _, groups in sent if groups == [events.visitor_group(ticket_ann.visitor_id)]
@@ -256,3 +287,4 @@ def test_a_resume_reads_each_ticket_once(visitor_ann, django_assert_num_queries)
     with django_assert_num_queries(2 + 2 * len(tickets)):
         frames = visitor_opening(visitor_ann, resume, agents_online=False)
     assert [frame["type"] for frame in frames] == ["welcome"] + ["message.new"] * 3
+
