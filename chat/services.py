@@ -55,6 +55,8 @@ class Sender:
 def clean_body(body: object, *, allow_empty: bool = False) -> str:
     if not isinstance(body, str):
         raise ValidationError(_("The message body must be text."), code="invalid_body")
+    if "\0" in body:  # PostgreSQL can't store it; no one types it
+        raise ValidationError(_("The message contains a null character."), code="invalid_body")
     body = body.strip()
     if not body and not allow_empty:
         raise ValidationError(_("The message is empty."), code="empty_body")
@@ -70,7 +72,11 @@ def clean_body(body: object, *, allow_empty: bool = False) -> str:
 def clean_client_id(client_id: object) -> str | None:
     if client_id is None:
         return None
-    if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX_LENGTH:
+    if (
+        not isinstance(client_id, str)
+        or not 0 < len(client_id) <= CLIENT_ID_MAX_LENGTH
+        or "\0" in client_id
+    ):
         raise ValidationError(
             _("client_id must be a string of 1 to %(limit)d characters.")
             % {"limit": CLIENT_ID_MAX_LENGTH},

@@ -3,6 +3,7 @@ break the agent's sidebar."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from agents.visitor_info import local_time
 from helpdesk.models import Visitor
@@ -56,6 +57,8 @@ def test_an_agent_display_name_loses_its_direction_controls(db):
 
 @pytest.mark.parametrize("zone", ["America", "Etc", "America/", "../etc", "a" * 64, "UTC\0"])
 def test_a_stored_bad_time_zone_leaves_the_sidebar_working(bob_api, ticket_ann, zone):
+    if "\0" in zone and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL's jsonb holds no U+0000: such a zone can't be stored there")
     visitor = ticket_ann.visitor
     visitor.metadata = {"timezone": zone}
     visitor.save()

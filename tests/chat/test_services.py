@@ -288,3 +288,14 @@ def test_a_resume_reads_each_ticket_once(visitor_ann, django_assert_num_queries)
         frames = visitor_opening(visitor_ann, resume, agents_online=False)
     assert [frame["type"] for frame in frames] == ["welcome"] + ["message.new"] * 3
 
+
+@pytest.mark.parametrize(
+    ("body", "client_id", "code"),
+    [("a\0b", "c-1", "invalid_body"), ("hello", "c\0", "invalid_client_id")],
+)
+def test_a_nul_character_is_refused_not_stored(ticket_ann, body, client_id, code):
+    # PostgreSQL can't store U+0000 in text: it was a server error there.
+    with pytest.raises(ValidationError) as caught:
+        visitor_says(ticket_ann, body, client_id=client_id)
+    assert caught.value.code == code
+    assert not Message.objects.filter(ticket=ticket_ann).exists()
