@@ -15,6 +15,7 @@ the visitor's words to protect against a flood that the socket caps and body
 limits still hold back.
 """
 
+import functools
 import hashlib
 import logging
 import re
@@ -60,28 +61,70 @@ def take(key: str, rate: Rate) -> float | None:
     """Count one hit against ``key``. None if it is within ``rate``; otherwise the
     seconds until the window ends and hits are allowed again; None too while
     the cache is unreachable."""
+    return take_all([(key, rate)])
+
+
+def take_all(hits: list[tuple[str, Rate]]) -> float | None:
+    """Count one hit against each key, at once. None if every one is within its
+    rate; otherwise the longest wait until they all are; None too while the cache
+    is unreachable."""
+    now = time.time()
+    windows = [int(now // rate.seconds) for _, rate in hits]
+    # A counter outlives its window by a little, so a slow clock on another
+    # process still finds it.
+    counters = [
+        (f"rate:{key}:{window}", rate.seconds + 5)
+        for (key, rate), window in zip(hits, windows, strict=True)
+    ]
     try:
-        return _take(key, rate)
+        counts = _count(counters)
     except CACHE_UNREACHABLE as exc:
         logger.warning("Rate limit not counted, the cache is unreachable: %s", exc)
         return None
+    waits = [
+        max(1.0, (window + 1) * rate.seconds - now)
+        for (_, rate), window, count in zip(hits, windows, counts, strict=True)
+        if count > rate.count
+    ]
+    return max(waits, default=None)
 
 
-def _take(key: str, rate: Rate) -> float | None:
-    now = time.time()
-    window = int(now // rate.seconds)
-    counter = f"rate:{key}:{window}"
-    # The counter outlives its window by a little, so a slow clock on another
-    # process still finds it.
-    cache.add(counter, 0, timeout=rate.seconds + 5)
+def _count(counters: list[tuple[str, int]]) -> list[int]:
+    """Add one to each counter (key, seconds it lives); returns their new values.
+    On Redis in one round trip: Django's cache API takes three a counter (add,
+    then incr, which first checks that the key exists), and a visitor's message
+    counts two counters."""
+    client = _redis_client()
+    if client is None:
+        return [_count_in_cache(key, seconds) for key, seconds in counters]
+    pipe = client.pipeline(transaction=False)
+    for key, seconds in counters:
+        # The cache's own key, so cache.get reads the counter as an integer.
+        pipe.incr(cache.make_key(key))
+        pipe.expire(cache.make_key(key), seconds)
+    return pipe.execute()[::2]
+
+
+def _count_in_cache(key: str, seconds: int) -> int:
+    cache.add(key, 0, timeout=seconds)
     try:
-        count = cache.incr(counter)
+        return cache.incr(key)
     except ValueError:  # it expired between add and incr
-        cache.add(counter, 1, timeout=rate.seconds + 5)
-        count = 1
-    if count <= rate.count:
+        cache.add(key, 1, timeout=seconds)
+        return 1
+
+
+def _redis_client() -> redis.Redis | None:
+    """A client of the cache's Redis, or None when the cache is not Redis."""
+    config = settings.CACHES["default"]
+    if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
         return None
-    return max(1.0, (window + 1) * rate.seconds - now)
+    return _redis_at(config["LOCATION"])
+
+
+@functools.cache
+def _redis_at(location: str) -> redis.Redis:
+    return redis.Redis.from_url(location)
 
 
 def hashed(value: str) -> str:
@@ -105,10 +148,9 @@ def check(scope: str, *, address_key: str, visitor_id: object = None) -> None:
     counted = [("ip", address_key)]
     if visitor_id is not None:
         counted.append(("visitor", str(visitor_id)))
-    for kind, ident in counted:
-        rate = rates.get(kind)
-        if rate is not None and (wait := take(f"{scope}:{kind}:{ident}", rate)) is not None:
-            raise exceptions.Throttled(wait=wait)
+    hits = [(f"{scope}:{kind}:{ident}", rates[kind]) for kind, ident in counted if rates.get(kind)]
+    if hits and (wait := take_all(hits)) is not None:
+        raise exceptions.Throttled(wait=wait)
 
 
 def scopes_for(view, method: str) -> tuple[str, ...]:

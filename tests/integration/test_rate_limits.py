@@ -3,13 +3,20 @@ holds across both servers, the client's address is read from the trusted proxy
 header for HTTP and WebSocket alike, and a blocked range is refused on both."""
 
 import json
+import time
 import urllib.error
 import urllib.request
+import uuid
 
 import pytest
+import redis
 import websockets
+from django.core.cache import cache
 
-from .conftest import services_stack
+from helpdesk.abuse.throttling import Rate, take_all
+
+from ..conftest import skip_or_fail
+from .conftest import REDIS_URL, services_stack
 
 pytestmark = pytest.mark.integration
 
@@ -81,3 +88,28 @@ async def test_a_blocked_range_is_refused_over_http_and_websocket(servers):
     assert new_session(servers, "b", "198.51.100.30")[0] == 200
     allowed = await open_widget_socket(servers, "198.51.100.30")
     await allowed.close()
+
+
+def test_counters_on_redis_are_counted_together_and_read_back_by_the_cache(settings):
+    """The Redis path of the counters (one round trip for all of a request's),
+    on the cache's own keys: what Django's cache API reads back is the count."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"parley-test-{uuid.uuid4().hex[:8]}",
+        }
+    }
+    per_minute, per_day = Rate(2, 60), Rate(3, 86400)
+    hits = [("message:ip:198.51.100.9", per_minute), ("message:visitor:v1", per_day)]
+    assert [take_all(hits) for _ in range(2)] == [None, None]
+    wait = take_all(hits)  # the third: over the first rate, within the second
+    assert wait is not None and 1 <= wait <= 60
+    window = int(time.time() // 86400)
+    assert cache.get(f"rate:message:visitor:v1:{window}") == 3
+    assert take_all([("message:visitor:v1", per_day)]) > 60  # the day's rate now
+    cache.clear()
