@@ -22,6 +22,7 @@ from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
 from chat.signals import message_posted, ticket_changed
 from chat.ticket_actions import ActorKind
+from helpdesk.memo import Memo
 from helpdesk.models import Ticket
 
 from .models import AgentProfile
@@ -95,21 +96,16 @@ def remember_waiting_check(ticket_id: int, delay: int) -> None:
     cache.set(_waiting_check_key(ticket_id), time.time() + delay, timeout=delay + 1)
 
 
-# Seconds the notification hook keeps its answer to "is anyone online?".
-ONLINE_MEMO_SECONDS = 1
+# The notification hook's answer to "is anyone online?", per team, kept a second.
+ONLINE = Memo(1)
 
 
 def team_online(team_id: int | None) -> bool:
-    """``agents_online``, asked at most once a second per team: a burst of
-    messages costs one database query and one presence read, not one each. A
-    message in the second after the last agent left may then be checked after
-    UNANSWERED_DELAY rather than at once."""
-    key = f"offline-check:online:{team_id}"
-    online = cache.get(key)
-    if online is None:
-        online = agents_online(team_id)
-        cache.set(key, online, timeout=ONLINE_MEMO_SECONDS)
-    return online
+    """``agents_online``, asked at most once a second per team and process: a
+    burst of messages costs one database query and one presence read, not one
+    each. A message in the second after the last agent left may then be checked
+    after UNANSWERED_DELAY rather than at once."""
+    return ONLINE.get(team_id, lambda: agents_online(team_id))
 
 
 @receiver(message_posted)

@@ -21,6 +21,7 @@ from helpdesk.abuse.sockets import barred_here
 from helpdesk.asgi import application
 from helpdesk.celery import app as celery_app
 from helpdesk.db import close_kept_connections
+from helpdesk.memo import Memo
 
 from .factories import AgentFactory, TicketFactory, VisitorFactory, WidgetFactory
 
@@ -64,11 +65,14 @@ def _local_layer_and_cache(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "helpdesk.layers.LocalChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
-    # What this process remembers of the cache (addresses barred after a flood).
+    # What this process remembers of the cache (addresses barred after a flood)
+    # and of answers asked once a second.
     barred_here.clear()
+    Memo.forget_all()
     yield
     cache.clear()
     barred_here.clear()
+    Memo.forget_all()
 
 
 @pytest.fixture

@@ -113,7 +113,7 @@ def test_a_burst_of_visitor_messages_asks_who_is_online_once(
 ):
     AGENTS.connect(agent_bob.user_id)
     # However slow this run, the burst falls within the answer's lifetime.
-    monkeypatch.setattr(agent_signals, "ONLINE_MEMO_SECONDS", 600)
+    monkeypatch.setattr(agent_signals.ONLINE, "seconds", 600)
     asked = []
     real = agent_signals.agents_online
     monkeypatch.setattr(
