@@ -22,12 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import Parley, log
+from bench.harness import CLOCK_TICKS, Parley, log
 from bench.relay import configuration, open_load, stack
 
 # Frames of these files are the server's plumbing, not Parley's work: a sample is
 # counted against the innermost frame outside them.
 PLUMBING = ("asyncio/", "threading.py", "concurrent/futures/", "selectors.py")
+
+
+def user_and_system(pid: int) -> tuple[float, float]:
+    """A process's user and system CPU seconds so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
 
 
 def summarise(collapsed: Path, top: int) -> None:
@@ -66,16 +72,24 @@ async def profile(args) -> None:
                 shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy")),
                 "record", "--pid", str(target.pids()[0]), "--rate", str(args.sample_rate),
                 "--duration", str(int(args.seconds)), "--format", "raw",
-                "--output", str(collapsed), "--nonblocking", "--gil", "--function",
+                "--output", str(collapsed), "--nonblocking", "--function",
+                *(["--threads"] if args.all_threads else ["--gil"]),
             ]  # fmt: skip
             sampler = subprocess.Popen(command, stdout=subprocess.DEVNULL)
             await asyncio.sleep(1)  # py-spy attaches
-            await load.run(
+            user, system = user_and_system(target.pids()[0])
+            run = await load.run(
                 args.rate,
                 args.seconds - 2,
                 rooms=args.rooms,
                 typists=args.typists,
                 typing_rate=args.typing_rate,
+            )
+            after = user_and_system(target.pids()[0])
+            log(
+                f"server CPU per message: user {1000 * (after[0] - user) / run.processed:.2f} ms, "
+                f"system {1000 * (after[1] - system) / run.processed:.2f} ms "
+                f"({run.processed} messages; py-spy's own cost included)"
             )
             sampler.wait(timeout=args.seconds + 60)
             await load.close()
@@ -98,6 +112,12 @@ def main() -> None:
     parser.add_argument("--typing-rate", type=float, default=2.0, help="frames a second each")
     parser.add_argument("--sample-rate", type=int, default=200, help="samples a second")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument(
+        "--all-threads",
+        action="store_true",
+        help="sample every running thread, not only the one holding the GIL (shows C code "
+        "that released it, and which thread is busy)",
+    )
     parser.add_argument(
         "--keep", help="copy the collapsed stacks here (for speedscope or flamegraph.pl)"
     )

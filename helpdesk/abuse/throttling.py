@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import redis.exceptions
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
@@ -116,10 +117,9 @@ def _count_in_cache(key: str, seconds: int) -> int:
 
 def _redis_client() -> redis.Redis | None:
     """A client of the cache's Redis, or None when the cache is not Redis."""
-    config = settings.CACHES["default"]
-    if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+    if not isinstance(caches["default"], RedisCache):
         return None
-    return _redis_at(config["LOCATION"])
+    return _redis_at(settings.CACHES["default"]["LOCATION"])
 
 
 @functools.cache
