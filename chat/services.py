@@ -15,6 +15,7 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk import response_times
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import ticket_open, visitor_touch
 
@@ -157,6 +158,18 @@ def post_message(
         ticket.status = status
         changed.add("status")
     update_fields = ["last_seq", "last_message_at", "status", "updated_at"]
+    waited_from = ticket.waiting_since
+    if (
+        sender.type == Message.SenderType.AGENT
+        and not internal
+        and ticket.first_response_seconds is None
+        and waited_from is not None
+    ):
+        # A person's first reply after the visitor wrote; one an agent sends
+        # before the visitor has said anything answers nobody yet.
+        update_fields += response_times.record_first_response(
+            ticket, waited_from=waited_from, at=now
+        )
     if not internal:
         ticket.last_public_seq = ticket.last_seq
         update_fields.append("last_public_seq")

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk import response_times
 from helpdesk.models import Tag, Team, Ticket
 
 from . import events, selectors
@@ -135,6 +136,7 @@ def do_ticket_change(
     changed."""
     lines: list[str] = []
     changed: set[str] = set()
+    also_saved: list[str] = []
     if "assignee" in changes and changes["assignee"] != ticket.assignee:
         previous = ticket.assignee
         ticket.assignee = changes["assignee"]
@@ -162,6 +164,7 @@ def do_ticket_change(
             send_waiting_transcripts(ticket=ticket)
         elif status not in Ticket.ENDED_STATUSES:
             ticket.resolved_at = None
+        also_saved += response_times.record_resolution(ticket, at=ticket.resolved_at)
         ticket.status = status
         lines.append(_status_line(status, by))
         changed.add("status")
@@ -174,7 +177,6 @@ def do_ticket_change(
         if tag_lines:
             lines.extend(tag_lines)
             changed.add("tags")
-    also_saved = []
     if "assistant" in changes and changes["assistant"] != ticket.assistant:
         ticket.assistant = Ticket.Assistant(changes["assistant"])
         if ticket.assistant == Ticket.Assistant.HANDED_OFF:

@@ -351,6 +351,16 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True)
+    # For the reports (agents/reports), set by helpdesk.response_times when they
+    # happen: seconds from the visitor's first message to an agent's first reply,
+    # and from the start to the (latest) resolution; each also counted within the
+    # team's business hours, which can't be worked out by the database later.
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    first_response_business_seconds = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolution_business_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # When its messages were erased (chat.privacy): by request or after the
     # retention period.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -368,6 +378,8 @@ class Ticket(models.Model):
                 condition=models.Q(status__in=["new", "open", "pending"]),
                 name="ticket_open_recent_change",
             ),
+            # The reports pick a date range of started conversations.
+            models.Index(fields=["created_at"], name="ticket_created"),
         ]
         constraints = [
             models.CheckConstraint(
