@@ -4,6 +4,7 @@
 
 import { h, setAttr, setText, messageTime, fullTime } from "./dom.js";
 import { STATUS_LABELS } from "./labels.js";
+import { withSize } from "../shared/size.js";
 
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 60; // scrolling this close to the top loads older messages
@@ -265,16 +266,10 @@ function timeView(value) {
 // Only links the server made: a payload can never smuggle in another scheme.
 const ATTACHMENT_PATH = "/api/attachments/";
 
-function fileSize(bytes) {
-  return bytes >= 1024 * 1024
-    ? `${(bytes / (1024 * 1024)).toFixed(1)} MB`
-    : `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
-
 function attachmentView({ url, name, content_type: type, size }) {
   if (url === null) {
     // Ours, still uploading (or failed): no link yet.
-    return h("span", { class: "msg-attachment is-local" }, `${name} (${fileSize(size)})`);
+    return h("span", { class: "msg-attachment is-local" }, withSize(name, size));
   }
   if (typeof url !== "string" || !url.startsWith(ATTACHMENT_PATH)) return null;
   const link = h("a", {
@@ -282,7 +277,7 @@ function attachmentView({ url, name, content_type: type, size }) {
     "data-testid": "thread-attachment", "data-content-type": type,
   });
   if (String(type).startsWith("image/")) link.append(h("img", { src: url, alt: name, loading: "lazy" }));
-  else link.append(`${name} (${fileSize(size)})`);
+  else link.append(withSize(name, size));
   return link;
 }
 
