@@ -131,6 +131,8 @@ def ticket_payload(ticket: Ticket) -> dict:
         "rating": ticket.rating,
         "created_at": iso(ticket.created_at),
         "last_message_at": iso(ticket.last_message_at),
+        # Shown in the conversation's header; the visitor's words, set as text.
+        "rating_comment": ticket.rating_comment,
         "resolved_at": iso(ticket.resolved_at),
         "waiting_since": iso(ticket.waiting_since),
         # "active": the assistant is answering, nobody need pick it up yet.

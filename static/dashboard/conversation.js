@@ -17,6 +17,18 @@ export class HeaderView {
     this.status = root.querySelector("#ticket-status");
     this.id = root.querySelector("#ticket-id");
     this.transcript = root.querySelector("#ticket-transcript");
+    this.rating = root.querySelector("#ticket-rating");
+  }
+
+  // The visitor's rating and comment, once they gave one (also in the reports).
+  renderRating(ticket) {
+    const rated = Number.isInteger(ticket.rating);
+    this.rating.hidden = !rated;
+    if (!rated) return;
+    const stars = "★".repeat(ticket.rating) + "☆".repeat(5 - ticket.rating);
+    const comment = ticket.rating_comment ? ` “${ticket.rating_comment}”` : "";
+    setText(this.rating, `${stars} ${ticket.rating}/5${comment}`);
+    setAttr(this.rating, "title", `Rated ${ticket.rating} of 5 by the visitor`);
   }
 
   render(ticket) {
@@ -24,6 +36,7 @@ export class HeaderView {
     if (!ticket) return;
     setText(this.title, ticket.visitor?.name || "Visitor");
     setText(this.subject, ticket.subject || "");
+    this.renderRating(ticket);
     setText(this.status, STATUS_LABELS[ticket.status] ?? ticket.status);
     setAttr(this.status, "data-status", ticket.status);
     setAttr(this.root, "data-ticket-id", ticket.id);
