@@ -78,7 +78,19 @@ export class ThreadView {
       actions[button.dataset.action]?.(item.dataset.clientId, button);
     });
     this.olderButton.addEventListener("click", () => actions.loadOlder());
+    // Whether the agent is following the newest line. Kept from scrolling, not
+    // read at render time: a picture that loads after the line went in grows the
+    // thread, and that must not unstick it. Only the agent scrolling up does:
+    // above where scrollToBottom last left the thread (autoTop).
+    this.pinned = true;
+    this.autoTop = 0;
+    // load does not bubble; capture catches each picture as it arrives.
+    list.addEventListener("load", () => {
+      if (this.pinned) this.scrollToBottom();
+    }, true);
     list.addEventListener("scroll", () => {
+      if (this.isNearBottom()) this.pinned = true;
+      else if (list.scrollTop < this.autoTop) this.pinned = false;
       if (list.scrollTop < NEAR_TOP_PX && !this.older.hidden && !this.olderButton.disabled
           && !this.olderError.textContent) {
         actions.loadOlder();
@@ -93,6 +105,7 @@ export class ThreadView {
 
   scrollToBottom() {
     this.list.scrollTop = this.list.scrollHeight;
+    this.autoTop = this.list.scrollTop;
   }
 
   /**
@@ -107,7 +120,7 @@ export class ThreadView {
       this.ticketId = conv.ticketId;
       forceScroll = true;
     }
-    const stick = forceScroll || this.isNearBottom();
+    const stick = forceScroll || this.pinned || this.isNearBottom();
     // Older messages go in above what is on screen: keep that where it is.
     const anchor = stick ? null : this.older.nextElementSibling;
     const anchorTop = anchor?.getBoundingClientRect().top;
@@ -155,6 +168,7 @@ export class ThreadView {
     setText(this.statusLine, status);
     this.statusLine.hidden = !status;
 
+    this.pinned = stick;
     if (stick) this.scrollToBottom();
     else if (anchor?.isConnected) this.list.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
   }

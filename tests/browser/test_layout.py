@@ -2,10 +2,13 @@
 visitor or an agent must reach is in view without scrolling, and nothing runs
 under something else."""
 
+import io
+
 import pytest
 from playwright.sync_api import expect
 
-from .test_chat import open_widget
+from .conftest import log_in_agent
+from .test_chat import agent_says, open_ticket, open_widget, visitor_says
 
 pytestmark = pytest.mark.browser
 
@@ -38,3 +41,51 @@ def test_the_offline_forms_send_button_is_in_view_without_scrolling(
     button = submit.bounding_box()
     assert button["y"] + button["height"] <= min(panel["y"] + panel["height"], 800)
     screenshot(page, "offline-form")
+
+
+def picture(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (15, 118, 110)).save(out, "PNG")
+    return out.getvalue()
+
+
+def bottom_gap(thread) -> float:
+    """How far the thread's last line ends below the thread's visible bottom."""
+    return thread.evaluate(
+        """list => {
+            const last = [...list.querySelectorAll("[data-testid=thread-message]")].pop();
+            const seen = list.getBoundingClientRect().top + list.clientHeight;
+            return last.getBoundingClientRect().bottom - seen;
+        }"""
+    )
+
+
+def test_the_dashboard_thread_stays_at_the_newest_line_after_a_picture(
+    app, host_site, new_context, screenshot
+):
+    ada = log_in_agent(new_context(), app, "ada")
+    visitor = open_widget(new_context(), host_site)
+    visitor_says(visitor, "Can you show me where the button is?")
+    open_ticket(ada, visitor.evaluate("Parley.state().ticket"))
+    for n in range(8):  # enough lines that the thread scrolls
+        agent_says(ada, f"Line {n} of the explanation")
+    ada.get_by_test_id("composer-file").set_input_files(
+        files=[{"name": "here.png", "mimeType": "image/png", "buffer": picture(240, 240)}]
+    )
+    thread = ada.get_by_test_id("thread")
+    image = thread.locator("[data-testid=thread-attachment] img")
+    expect(image).to_have_count(1)
+    ada.wait_for_function(
+        "() => document.querySelector('[data-testid=thread-attachment] img')?.complete"
+        " && document.querySelector('[data-testid=thread-attachment] img').naturalWidth > 0"
+    )
+    ada.wait_for_timeout(300)  # a frame or two for any scrolling that follows the load
+    assert bottom_gap(thread) <= 1, "the picture ends under the composer"
+    # Lines after it show too.
+    visitor_says(visitor, "Found it, thanks")
+    expect(thread.locator("[data-testid=thread-message]").last).to_contain_text("Found it")
+    ada.wait_for_timeout(300)
+    assert bottom_gap(thread) <= 1, "the newest line is below the fold"
+    screenshot(ada, "thread-after-picture")
