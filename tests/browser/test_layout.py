@@ -89,3 +89,35 @@ def test_the_dashboard_thread_stays_at_the_newest_line_after_a_picture(
     ada.wait_for_timeout(300)
     assert bottom_gap(thread) <= 1, "the newest line is below the fold"
     screenshot(ada, "thread-after-picture")
+
+
+def test_with_the_visitor_sidebar_open_at_1440_the_ticket_header_stays_clear_of_it(
+    app, host_site, new_context, screenshot
+):
+    ada = log_in_agent(new_context(), app, "ada")
+    ada.set_viewport_size({"width": 1440, "height": 900})
+    visitor = open_widget(new_context(), host_site)
+    # The first line is the subject, shown on one line: a long one must not
+    # widen the header.
+    visitor_says(visitor, "Hello, I ordered a standing desk three weeks ago " * 3)
+    open_ticket(ada, visitor.evaluate("Parley.state().ticket"))
+    toggle = ada.locator("#sidebar-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":  # open by default this wide
+        toggle.click()
+    sidebar = ada.get_by_test_id("visitor-sidebar")
+    expect(sidebar).to_be_visible()
+    edge = sidebar.bounding_box()["x"]
+    for name, control in (
+        ("Visitor button", toggle),
+        ("Assign to me", ada.get_by_test_id("action-assign-me")),
+        ("transfer note", ada.get_by_test_id("action-note")),
+        ("assignee", ada.get_by_test_id("action-assignee")),
+        ("tags", ada.get_by_test_id("action-tags")),
+    ):
+        box = control.bounding_box()
+        assert box["x"] + box["width"] <= edge, f"the {name} runs under the sidebar: {box}, {edge}"
+        assert box["width"] >= 24, f"the {name} is squeezed to nothing: {box}"
+    # Nothing in the header is wider than the header (so clipped out of sight).
+    header = ada.get_by_test_id("ticket-header")
+    assert header.evaluate("el => el.scrollWidth <= el.clientWidth")
+    screenshot(ada, "sidebar-open-1440")
