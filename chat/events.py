@@ -124,15 +124,17 @@ def ticket_payload(ticket: Ticket) -> dict:
             "id": str(ticket.visitor_id),
             "name": ticket.visitor.display_name,
             "email": ticket.visitor.email,
+            # The host site vouched for who this is (chat.identity).
+            "verified": ticket.visitor.is_verified,
         },
         "last_seq": ticket.last_seq,
         "visitor_seen_seq": ticket.visitor_seen_seq,
         "agent_seen_seq": ticket.agent_seen_seq,
         "rating": ticket.rating,
-        "created_at": iso(ticket.created_at),
-        "last_message_at": iso(ticket.last_message_at),
         # Shown in the conversation's header; the visitor's words, set as text.
         "rating_comment": ticket.rating_comment,
+        "created_at": iso(ticket.created_at),
+        "last_message_at": iso(ticket.last_message_at),
         "resolved_at": iso(ticket.resolved_at),
         "waiting_since": iso(ticket.waiting_since),
         # "active": the assistant is answering, nobody need pick it up yet.

@@ -174,6 +174,7 @@ def test_the_payload_names_assignee_team_tags_and_visitor(bob_api, agent_cat):
         "id": str(visitor.pk),
         "name": "Dora",
         "email": "dora@example.com",
+        "verified": False,
     }
     assert listed == [payload]
 

@@ -221,6 +221,8 @@ export function merge(other) {
   const outcome = mergeTabs(state, other);
   if (outcome === "ignored") return;
   if (outcome === "identity") {
+    // Signed out in another tab: this page's claim went with it.
+    if (!state.token) [ctx.wanted, ctx.sessionDone, ctx.identity] = [false, false, null];
     switchTicket(state.ticket, true);
     drop(CLOSE_NORMAL);
     return render();
