@@ -4,19 +4,20 @@ widget or tag. A conversation counts on the day it started, with the times that
 were recorded on it (helpdesk.response_times); "per agent" is whoever it is
 assigned to now."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
 
 from chat.assistant.models import Answer
 from chat.models import Message
 from helpdesk.models import Tag, Team, Ticket, Widget
 
 from ..models import AgentProfile
+from .calendar import Counts, local_counts
 from .percentiles import FRACTIONS, percentiles
 
 # What a breakdown may group by, and the ticket field that says which group.
@@ -110,34 +111,31 @@ def overview(tickets: QuerySet[Ticket]) -> dict:
     return {**_summary_row(counts), **_times(percentiles(tickets, METRICS)[None])}
 
 
-def per_day(tickets: QuerySet[Ticket], query: ReportQuery) -> list[dict]:
+def per_day(
+    tickets: QuerySet[Ticket], query: ReportQuery, counts: Counts | None = None
+) -> list[dict]:
     """Every day of the range, days without a conversation included."""
-    rows = (
-        tickets.annotate(day=TruncDate("created_at", tzinfo=query.zone))
-        .values("day")
-        .annotate(conversations=Count("pk"))
-    )
-    found = {_as_date(row["day"]): row["conversations"] for row in rows}
+    if counts is None:
+        counts = local_counts(tickets, query.zone, query.start, query.end)
+    found: Counter = Counter()
+    for (day, _weekday, _hour), n in counts.items():
+        found[day] += n
     days = (query.end - query.start).days + 1
     return [
-        {"day": day.isoformat(), "conversations": found.get(day, 0)}
+        {"day": day.isoformat(), "conversations": found[day]}
         for day in (query.start + timedelta(days=n) for n in range(days))
     ]
 
 
-def per_hour_of_week(tickets: QuerySet[Ticket], query: ReportQuery) -> list[list[int]]:
+def per_hour_of_week(
+    tickets: QuerySet[Ticket], query: ReportQuery, counts: Counts | None = None
+) -> list[list[int]]:
     """Seven rows, Monday first, of 24 counts: when conversations start, local."""
+    if counts is None:
+        counts = local_counts(tickets, query.zone, query.start, query.end)
     grid = [[0] * 24 for _ in range(7)]
-    rows = (
-        tickets.annotate(
-            weekday=ExtractIsoWeekDay("created_at", tzinfo=query.zone),
-            hour=ExtractHour("created_at", tzinfo=query.zone),
-        )
-        .values("weekday", "hour")
-        .annotate(conversations=Count("pk"))
-    )
-    for row in rows:
-        grid[row["weekday"] - 1][row["hour"]] = row["conversations"]
+    for (_day, weekday, hour), n in counts.items():
+        grid[weekday][hour] += n
     return grid
 
 
@@ -228,6 +226,7 @@ def assistant_summary(tickets: QuerySet[Ticket]) -> dict:
 
 def full_report(query: ReportQuery, *, group: str) -> dict:
     tickets = report_tickets(query)
+    counts = local_counts(tickets, query.zone, query.start, query.end)
     return {
         "range": {
             "start": query.start.isoformat(),
@@ -235,8 +234,8 @@ def full_report(query: ReportQuery, *, group: str) -> dict:
             "timezone": query.zone.key,
         },
         "overview": overview(tickets),
-        "per_day": per_day(tickets, query),
-        "per_hour_of_week": per_hour_of_week(tickets, query),
+        "per_day": per_day(tickets, query, counts),
+        "per_hour_of_week": per_hour_of_week(tickets, query, counts),
         "ratings": rating_distribution(tickets),
         "comments": rating_comments(tickets),
         "group": group,
@@ -266,10 +265,3 @@ def _names(group: str, ids: set) -> dict:
         return _agent_names(ids)
     model = {"team": Team, "widget": Widget, "tag": Tag}[group]
     return dict(model.objects.filter(pk__in=ids).values_list("pk", "name"))
-
-
-def _as_date(value: date | datetime | str) -> date:
-    # SQLite hands TruncDate back as text in some versions.
-    if isinstance(value, str):
-        return date.fromisoformat(value)
-    return value.date() if isinstance(value, datetime) else value

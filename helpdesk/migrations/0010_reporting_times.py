@@ -83,9 +83,5 @@ class Migration(migrations.Migration):
             name="resolution_seconds",
             field=models.PositiveIntegerField(blank=True, editable=False, null=True),
         ),
-        migrations.AddIndex(
-            model_name="ticket",
-            index=models.Index(fields=["created_at"], name="ticket_created"),
-        ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -112,6 +112,30 @@ def test_the_range_is_whole_days_in_the_installations_zone():
     ]
 
 
+@pytest.mark.parametrize(
+    ("zone_name", "last_minute_utc"),
+    [("Asia/Kolkata", (18, 29)), ("Asia/Kathmandu", (18, 14)), ("America/St_Johns", (2, 29))],
+)
+def test_days_and_hours_in_zones_off_the_whole_hour(zone_name, last_minute_utc):
+    """+5:30, +5:45 and -2:30 (Newfoundland summer): the last minute of 1 June and
+    the first of 2 June, local, fall on their own days and hours."""
+    zone = ZoneInfo(zone_name)
+    hour, minute = last_minute_utc
+    day = 1 if zone_name != "America/St_Johns" else 2
+    last = datetime(2026, 6, day, hour, minute, 30, tzinfo=UTC)
+    assert last.astimezone(zone).strftime("%d %H:%M") == "01 23:59"
+    ticket_at(last)
+    ticket_at(last + timedelta(seconds=30))
+    june_1_2 = query(end=date(2026, 6, 2), zone=zone)
+    tickets = selectors.report_tickets(june_1_2)
+    assert selectors.per_day(tickets, june_1_2) == [
+        {"day": "2026-06-01", "conversations": 1},
+        {"day": "2026-06-02", "conversations": 1},
+    ]
+    grid = selectors.per_hour_of_week(tickets, june_1_2)
+    assert (grid[0][23], grid[1][0]) == (1, 1)  # Monday 23:00, Tuesday 00:00
+
+
 def test_hours_of_the_week_are_local_and_monday_first():
     tokyo = ZoneInfo("Asia/Tokyo")  # UTC+9
     ticket_at(datetime(2026, 6, 7, 15, 30, tzinfo=UTC))  # Monday 00:30 in Tokyo
@@ -265,17 +289,17 @@ def test_the_report_costs_a_fixed_number_of_queries(admin_api, django_assert_num
         ticket_at(
             june(day), assignee=bob.user, rating=4, rating_comment="ok", first_response_seconds=day
         )
-    # Overview counts + times, days, hours, ratings, comments + names,
+    # Overview counts + times, days and hours (one), ratings, comments + names,
     # breakdown rows + times + names, assistant chats + thumbs.
     params = {"start": "2026-06-01", "end": "2026-06-30"}
     admin_api.get("/api/agent/reports/", params)  # warm: settings, content types
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert admin_api.get("/api/agent/reports/", params).status_code == 200
     more = AgentFactory(display_name="More")
     for day in range(1, 5):
         tags = [Tag.objects.create(name=f"tag {day}")]
         ticket_at(june(day), assignee=more.user, rating=1, rating_comment="no", tags=tags)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert admin_api.get("/api/agent/reports/", {**params, "group": "tag"}).status_code == 200
 
 
@@ -373,3 +397,20 @@ def test_the_ticket_shows_agents_its_rating_and_comment(bob_api, ticket_ann):
     Ticket.objects.filter(pk=ticket_ann.pk).update(rating=2, rating_comment="<i>too slow</i>")
     ticket = bob_api.get(f"/api/agent/tickets/{ticket_ann.pk}/").json()
     assert (ticket["rating"], ticket["rating_comment"]) == (2, "<i>too slow</i>")
+
+
+def test_the_page_speaks_german_to_a_german_browser(client):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    page = client.get("/agent/reports/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h1>Berichte</h1>" in page
+    assert "Gespräche pro Stunde der Woche" in page
+    assert '"weekdays": ["Mo", "Di"' in page
+    bad = APIClient()
+    bad.force_authenticate(admin)
+    answer = bad.get(
+        "/api/agent/reports/",
+        {"start": "2026-06-02", "end": "2026-06-01"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert answer.json()["fields"]["end"] == ["Der Zeitraum endet, bevor er beginnt."]
