@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from helpdesk.models import validate_timezone
@@ -110,8 +111,8 @@ class IdentityInputSerializer(serializers.Serializer):
         r"^[0-9a-fA-F]{64}$",
         help_text='Hex HMAC-SHA256 of "<user_id>:<issued_at>" with the widget\'s identity secret.',
         error_messages={
-            "required": "A user id needs its signature, made by your server (docs/identity.md).",
-            "invalid": "A signature is 64 hex digits (HMAC-SHA256).",
+            "required": _("A user id needs its signature, made by your server (docs/identity.md)."),
+            "invalid": _("A signature is 64 hex digits (HMAC-SHA256)."),
         },
     )
     name = serializers.CharField(required=False, allow_blank=True, max_length=120)

@@ -135,7 +135,9 @@ class VisitorAdmin(admin.ModelAdmin):
     list_display = ["__str__", "email", "widget", "created_at", "last_seen_at", "is_blocked"]
     list_filter = ["is_blocked", "widget", "created_at"]
     search_fields = ["id", "name", "email", "external_id"]
-    readonly_fields = ["id", "created_at", "last_seen_at", "verified_at"]
+    # What a verified identity set (chat.identity) is the host site's word, and
+    # its bounds are checked there: shown, not edited.
+    readonly_fields = ["id", "created_at", "last_seen_at", "verified_at", "attributes"]
 
 
 class OpeningHoursInline(admin.TabularInline):

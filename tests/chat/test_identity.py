@@ -362,3 +362,18 @@ def test_the_widget_admin_shows_the_secret_to_administrators_and_rotates_it(clie
     assert response.status_code == 302
     widget.refresh_from_db()
     assert widget.identity_secret != old and widget.identity_secret.startswith("idsec_")
+
+
+def test_refusals_and_attribute_errors_speak_the_browsers_language(api, widget):
+    claim = {**signed_identity(widget, "ann"), "signature": "0" * 64}
+    refused_de = api.post(
+        SESSION, {"key": widget.key, "identity": claim}, format="json", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert "Signatur der Identität stimmt nicht" in refused_de.data["message"]
+    junk = api.post(
+        SESSION,
+        {"key": widget.key, "identity": signed_identity(widget, "ann", attributes={"a": [1]})},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert "keine Liste" in str(junk.data["fields"]["identity"]["attributes"])
