@@ -6,6 +6,7 @@ import { TicketActions } from "./actions.js";
 import { Alerts } from "./alerts.js";
 import { api, goToLogin } from "./api.js";
 import { Composer } from "./composer.js";
+import { askToConfirm } from "./confirm.js";
 import { CollisionView, HeaderView, ThreadView, TypingView, agentThumbs } from "./conversation.js";
 import { Delivery } from "./delivery.js";
 import { byId, isTypingTarget, setAttr, setText } from "./dom.js";
@@ -53,7 +54,8 @@ const inboxPane = new InboxPane(store, {
   searchTitle: byId("search-title"),
 }, openTicket);
 const header = new HeaderView(byId("ticket-header"));
-const actions = new TicketActions(byId("ticket-header"), saveTicket);
+const actions = new TicketActions(byId("ticket-header"), saveTicket,
+  (words) => askToConfirm(byId("confirm-dialog"), words));
 const thread = new ThreadView(byId("thread"), byId("thread-status"), {
   retry: (clientId) => delivery.retry(clientId),
   discard: (clientId) => delivery.discard(clientId),
