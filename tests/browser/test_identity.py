@@ -4,6 +4,7 @@ forged claim gets nothing; signing out leaves nothing behind on a shared compute
 the agent sees who it is, attributes as text."""
 
 import json
+import time
 import uuid
 
 import pytest
@@ -98,6 +99,14 @@ def test_a_signed_in_user_has_one_history_on_two_devices_and_signs_out_clean(
     visitor_says(phone, "And from my phone")
     expect(bubbles(laptop).filter(has_text="And from my phone")).to_have_count(1)
 
+    # A later page of the site signs afresh, with the account as it is now.
+    claim = signed_identity(
+        widget, user_id, name="Ann Archer", attributes={**claim["attributes"], "seats": 13}
+    )
+    laptop.goto(signed_in_page(app, host, claim))
+    # The chat going loads the widget at once; its history comes after the session.
+    expect(bubbles(laptop)).to_have_count(2)
+
     # The agent sees who it is, and the site's attributes as the text they are.
     dashboard = log_in_agent(new_context(), app, "ada")
     open_ticket(dashboard, ticket)
@@ -106,7 +115,7 @@ def test_a_signed_in_user_has_one_history_on_two_devices_and_signs_out_clean(
     expect(sidebar.get_by_test_id("sidebar-name")).to_have_text("Ann Archer")
     attributes = sidebar.get_by_test_id("sidebar-attribute")
     expect(attributes).to_have_text(
-        [user_id, "<b>pro</b><img src=x onerror=window.__pwned=1>", "12"]
+        [user_id, "<b>pro</b><img src=x onerror=window.__pwned=1>", "13"]
     )
     assert sidebar.locator("dd img, dd b").count() == 0
     assert dashboard.evaluate("window.__pwned") is None
@@ -163,3 +172,19 @@ def test_another_user_signing_in_on_the_same_browser_starts_clean(app, host, new
     expect(second.get_by_test_id("parley-input")).to_be_visible()
     expect(bubbles(second)).to_have_count(0)
     assert second.evaluate("Parley.state().ticket") is None
+
+
+def test_a_page_left_open_past_its_signature_keeps_the_person_signed_in(app, host, new_context):
+    widget = DemoWidget(app)
+    user_id = f"eve-{uuid.uuid4().hex[:8]}"
+    context = new_context()
+    fresh = open_signed_in(context, signed_in_page(app, host, signed_identity(widget, user_id)))
+    visitor_says(fresh, "Still me?")
+    ticket = fresh.evaluate("Parley.state().ticket")
+    # Seven hours later (past PARLEY_IDENTITY_MAX_AGE), with a new signature the
+    # widget hasn't taken yet: refused, and this browser stays the person it was.
+    stale_claim = signed_identity(widget, user_id, issued_at=int(time.time()) - 7 * 3600)
+    stale = open_signed_in(context, signed_in_page(app, host, stale_claim))
+    expect(bubbles(stale).filter(has_text="Still me?")).to_have_count(1)
+    assert stale.evaluate("Parley.state().ticket") == ticket
+    assert any("identify was refused" in e for e in stale.errors)

@@ -39,14 +39,17 @@ async function openSession(extra) {
     ...extra,
   };
   const claim = claimFields();
+  let signed = claim.identity;
   let data;
   try {
     data = await api("POST", "/api/widget/session/", { ...claim, ...body });
   } catch (e) {
-    if (!claim.identity || !refusedClaim(e)) throw e;
-    // For the site's developers; the visitor still gets a chat, as nobody in particular.
+    if (!signed || !refusedClaim(e)) throw e;
+    // For the site's developers. The visitor still gets a chat: as the person
+    // their token already stands for (a stale page of theirs), else as nobody
+    // in particular.
     console.error(`Parley: Parley.identify was refused: ${e.body.message || e.message}`, e.body.fields || "");
-    ctx.identity = null;
+    ctx.identity = signed = null;
     data = await api("POST", "/api/widget/session/", body);
   }
   if (state.visitor && state.visitor !== data.visitor.id) {
@@ -64,6 +67,7 @@ async function openSession(extra) {
   state.token = data.token;
   state.visitor = data.visitor.id;
   state.userId = data.visitor.user_id || null;
+  if (signed || !state.userId) state.signed = signed ? signed.signature : null;
   state.name = data.visitor.name || "";
   state.email = data.visitor.email || "";
   ctx.agentsOnline = data.agents_online;

@@ -12,15 +12,18 @@ import { render } from "./view.js";
 
 const text = (value) => (typeof value === "string" ? value : "");
 
-/** What the next session sends of the page's claim: the signed identity while
- *  this browser isn't that user yet; without a user id, a name and email the
- *  visitor is merely said to have (as the pre-chat form's). */
+/** What the next session sends of the page's claim: the signed identity unless
+ *  this very signature was taken already; without a user id, a name and email
+ *  the visitor is merely said to have (as the pre-chat form's). */
 export function claimFields() {
   const claim = ctx.identity;
-  const userId = claimedUserId(claim);
-  if (!claim || userId === state.userId) return {};
+  if (!claim) return {};
   const about = { name: text(claim.name).slice(0, 120), email: text(claim.email) };
+  const userId = claimedUserId(claim);
   if (!userId) return about;
+  // Sent once per signature: a page made later has a new one, with the site's
+  // latest name, email and attributes.
+  if (userId === state.userId && claim.signature === state.signed) return {};
   const identity = { user_id: userId, issued_at: claim.issued_at, signature: claim.signature, ...about };
   if (claim.attributes !== undefined) identity.attributes = claim.attributes;
   return { identity };

@@ -54,7 +54,7 @@ export function mergeTabs(state, other) {
     Object.assign(state, other);
     return "identity";
   }
-  for (const key of ["token", "name", "email", "asked", "userId"]) state[key] = other[key];
+  for (const key of ["token", "name", "email", "asked", "userId", "signed"]) state[key] = other[key];
   const done = new Set([...state.done, ...other.done]);
   state.done = [...done].slice(-DONE_KEPT);
   state.outbox = mergeOutbox(state.outbox, other.outbox, done);

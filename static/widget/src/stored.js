@@ -11,13 +11,15 @@ export const storageKey = (server, key) => "parley:v1:" + server + ":" + key;
 // acknowledged; a null ticket opens one. done: client_ids lately settled, which
 // another tab's outbox can't bring back. userId: the site's user the token
 // stands for (Parley.identify, verified by the server), null for a visitor
-// nobody vouched for. resets: how many times Parley.logout (or another user's
-// identify) wiped this state; every tab follows the highest.
+// nobody vouched for; signed: the signature that made it so, not sent again.
+// resets: how many times Parley.logout (or another user's identify) wiped this
+// state; every tab follows the highest.
 export const fresh = () => ({
   v: 1,
   token: null,
   visitor: null,
   userId: null,
+  signed: null,
   resets: 0,
   name: "",
   email: "",
