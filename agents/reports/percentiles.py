@@ -3,7 +3,8 @@ database. Continuous percentiles (linear between the two nearest values, as
 PostgreSQL's ``percentile_cont`` and numpy's default): the median of 10, 20, 30,
 40 is 25.
 
-PostgreSQL computes them itself, every metric and fraction in one grouped query.
+PostgreSQL computes them itself, every metric and fraction in the same grouped
+query as the counts.
 SQLite has no percentile function, so there a window numbers each group's values
 in order (``ROW_NUMBER``, ``COUNT`` over the group) and the query keeps only the
 one or two rows around each wanted position; the last step, interpolating
@@ -17,6 +18,7 @@ from django.db import connection
 from django.db.models import (
     Aggregate,
     Count,
+    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
@@ -41,49 +43,62 @@ class PercentileCont(Aggregate):
         super().__init__(expression, fraction=float(fraction), **extra)
 
 
-def percentiles(
-    scope: QuerySet, metrics: Sequence[str], group: str | None = None
-) -> dict[Hashable, Percentiles]:
-    """{group value (None without ``group``): {metric: {0.5: …, 0.9: …}}} for the
-    tickets in ``scope``; a ticket without a value for a metric (not answered,
-    not resolved) is left out of that metric."""
-    if connection.vendor == "postgresql":
-        return _postgresql(scope, metrics, group)
-    return _windowed(scope, metrics, group)
+def with_percentiles(
+    scope: QuerySet, metrics: Sequence[str], aggregates: dict, group: str | None = None
+) -> dict[Hashable, tuple[dict, Percentiles]]:
+    """{group value (None without ``group``): (``aggregates``' values,
+    {metric: {0.5: …, 0.9: …}})} for the tickets in ``scope``; a ticket without a
+    value for a metric (not answered, not resolved) is left out of that metric.
+    On PostgreSQL the percentiles come in the same query as ``aggregates``."""
+    scope = scope.order_by()
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        aggregates = {
+            **aggregates,
+            **{
+                _key(fraction, metric): PercentileCont(metric, fraction)
+                for metric in metrics
+                for fraction in FRACTIONS
+            },
+        }
+    if group is None:
+        rows = [{"g": None, **scope.aggregate(**aggregates)}]
+    else:
+        rows = list(scope.values(g=_group_key(group)).annotate(**aggregates))
+    if postgresql:
+        found = {
+            row["g"]: {
+                metric: {fraction: row[_key(fraction, metric)] for fraction in FRACTIONS}
+                for metric in metrics
+            }
+            for row in rows
+        }
+    else:
+        found = _windowed(scope, metrics, group)
+    return {row["g"]: (row, found.get(row["g"]) or _nothing(metrics)) for row in rows}
+
+
+def _group_key(group: str) -> ExpressionWrapper:
+    """The group's id plus 0: the same number (NULL stays NULL), but no longer a
+    column an index sorts, so the database reads the range in one scan and sorts
+    it, instead of walking the group's index to every row of the table by random
+    lookups (measured on PostgreSQL at 10^5 tickets: 167 ms against 262 ms)."""
+    return ExpressionWrapper(F(group) + 0, output_field=IntegerField())
 
 
 def _key(fraction: float, metric: str) -> str:
     return f"p{round(fraction * 100)}_{metric}"
 
 
-def _postgresql(scope, metrics, group):
-    aggregates = {
-        _key(fraction, metric): PercentileCont(metric, fraction)
-        for metric in metrics
-        for fraction in FRACTIONS
-    }
-    if group is None:
-        rows = [{"g": None, **scope.order_by().aggregate(**aggregates)}]
-    else:
-        rows = scope.order_by().values(g=F(group)).annotate(**aggregates)
-    return {
-        row["g"]: {
-            metric: {fraction: row[_key(fraction, metric)] for fraction in FRACTIONS}
-            for metric in metrics
-        }
-        for row in rows
-    }
-
-
 def _windowed(scope, metrics, group):
     parts, params = [], []
     for metric in metrics:
-        partition = [F(group)] if group else None
+        partition = [_group_key(group)] if group else None
         numbered = (
             scope.order_by()
             .filter(**{f"{metric}__isnull": False})
             .annotate(
-                g=F(group) if group else Value(None, output_field=IntegerField()),
+                g=_group_key(group) if group else Value(None, output_field=IntegerField()),
                 v=F(metric),
                 rn=Window(RowNumber(), partition_by=partition, order_by=F(metric).asc()),
                 n=Window(Count("pk"), partition_by=partition),
@@ -111,8 +126,7 @@ def _windowed(scope, metrics, group):
         for g, v, rn, n, m in cursor.fetchall():
             at[g, m][rn - 1] = v
             sizes[g, m] = n
-    # Without a group, an empty range still answers (with no values).
-    result: dict[Hashable, Percentiles] = {} if group else {None: _nothing(metrics)}
+    result: dict[Hashable, Percentiles] = {}
     for (g, m), values in at.items():
         n = sizes[g, m]
         for fraction in FRACTIONS:

@@ -10,15 +10,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 
 from chat.assistant.models import Answer
-from chat.models import Message
 from helpdesk.models import Tag, Team, Ticket, Widget
 
 from ..models import AgentProfile
 from .calendar import Counts, local_counts
-from .percentiles import FRACTIONS, percentiles
+from .percentiles import FRACTIONS, with_percentiles
 
 # What a breakdown may group by, and the ticket field that says which group.
 GROUPS = {"agent": "assignee", "team": "team", "widget": "visitor__widget", "tag": "tags"}
@@ -107,8 +106,8 @@ def _summary_row(counts: dict) -> dict:
 
 
 def overview(tickets: QuerySet[Ticket]) -> dict:
-    counts = tickets.aggregate(**_counts())
-    return {**_summary_row(counts), **_times(percentiles(tickets, METRICS)[None])}
+    counts, times = with_percentiles(tickets, METRICS, _counts())[None]
+    return {**_summary_row(counts), **_times(times)}
 
 
 def per_day(
@@ -175,19 +174,16 @@ def breakdown(tickets: QuerySet[Ticket], group: str) -> list[dict]:
     """One row per agent (team, widget, tag) with the overview's numbers, most
     conversations first; tickets without one (unassigned, untagged) in a row of
     their own, named None. A ticket with two tags counts under both."""
-    field = GROUPS[group]
-    rows = tickets.values(key=F(field)).annotate(**_counts())
-    times = percentiles(tickets, METRICS, group=field)
-    names = _names(group, {row["key"] for row in rows} - {None})
-    empty = {metric: dict.fromkeys(FRACTIONS) for metric in METRICS}
+    found = with_percentiles(tickets, METRICS, _counts(), group=GROUPS[group])
+    names = _names(group, set(found) - {None})
     out = [
         {
-            "id": row["key"],
-            "name": names.get(row["key"]) if row["key"] is not None else None,
-            **_summary_row(row),
-            **_times(times.get(row["key"], empty)),
+            "id": key,
+            "name": names.get(key) if key is not None else None,
+            **_summary_row(counts),
+            **_times(times),
         }
-        for row in rows
+        for key, (counts, times) in found.items()
     ]
     out.sort(key=lambda row: (-row["conversations"], row["name"] is None, str(row["name"])))
     return out
@@ -195,25 +191,20 @@ def breakdown(tickets: QuerySet[Ticket], group: str) -> list[dict]:
 
 def assistant_summary(tickets: QuerySet[Ticket]) -> dict:
     """The assistant's part: chats it answered, how many it closed without a
-    person (deflected), handoffs, and the thumbs on its answers."""
-    agent_wrote = Message.objects.filter(
-        ticket=OuterRef("pk"), sender_type=Message.SenderType.AGENT
-    )
-    chats = (
-        tickets.exclude(assistant=Ticket.Assistant.NONE)
-        .annotate(agent_wrote=Exists(agent_wrote))
-        .aggregate(
-            chats=Count("pk"),
-            deflected=Count(
-                "pk",
-                filter=Q(
-                    assistant=Ticket.Assistant.ACTIVE,
-                    agent_wrote=False,
-                    status__in=Ticket.ENDED_STATUSES,
-                ),
+    person (deflected: never handed over, ended, no public reply from a person),
+    handoffs, and the thumbs on its answers."""
+    chats = tickets.exclude(assistant=Ticket.Assistant.NONE).aggregate(
+        chats=Count("pk"),
+        # Never handed over, ended, and no person replied to the visitor.
+        deflected=Count(
+            "pk",
+            filter=Q(
+                assistant=Ticket.Assistant.ACTIVE,
+                status__in=Ticket.ENDED_STATUSES,
+                first_response_at__isnull=True,
             ),
-            handed_off=Count("pk", filter=Q(assistant=Ticket.Assistant.HANDED_OFF)),
-        )
+        ),
+        handed_off=Count("pk", filter=Q(assistant=Ticket.Assistant.HANDED_OFF)),
     )
     thumbs = Answer.objects.filter(ticket__in=tickets.values("pk")).aggregate(
         visitor_up=Count("pk", filter=Q(visitor_helpful=True)),

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -290,16 +291,18 @@ def test_the_report_costs_a_fixed_number_of_queries(admin_api, django_assert_num
             june(day), assignee=bob.user, rating=4, rating_comment="ok", first_response_seconds=day
         )
     # Overview counts + times, days and hours (one), ratings, comments + names,
-    # breakdown rows + times + names, assistant chats + thumbs.
+    # breakdown rows + times + names, assistant chats + thumbs; PostgreSQL
+    # computes the times in the counts' queries.
+    expected = 9 if connection.vendor == "postgresql" else 11
     params = {"start": "2026-06-01", "end": "2026-06-30"}
     admin_api.get("/api/agent/reports/", params)  # warm: settings, content types
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(expected):
         assert admin_api.get("/api/agent/reports/", params).status_code == 200
     more = AgentFactory(display_name="More")
     for day in range(1, 5):
         tags = [Tag.objects.create(name=f"tag {day}")]
         ticket_at(june(day), assignee=more.user, rating=1, rating_comment="no", tags=tags)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(expected):
         assert admin_api.get("/api/agent/reports/", {**params, "group": "tag"}).status_code == 200
 
 
