@@ -130,6 +130,8 @@ def ticket_payload(ticket: Ticket) -> dict:
         "last_seq": ticket.last_seq,
         "visitor_seen_seq": ticket.visitor_seen_seq,
         "agent_seen_seq": ticket.agent_seen_seq,
+        # The inbox's unread badge: what people wrote since, no system lines.
+        "agent_unread": ticket.agent_unread,
         "rating": ticket.rating,
         # Shown in the conversation's header; the visitor's words, set as text.
         "rating_comment": ticket.rating_comment,
@@ -273,8 +275,13 @@ def visitor_presence(*, visitor_id: Any, online: bool) -> dict:
     return {"type": "visitor.presence", "visitor": str(visitor_id), "online": online}
 
 
-def seen(*, ticket_id: int, side: str, seq: int) -> dict:
-    return {"type": "seen", "ticket": ticket_id, "side": side, "seq": seq}
+def seen(*, ticket_id: int, side: str, seq: int, unread: int | None = None) -> dict:
+    """``unread``, for agents when an agent read: the ticket's unread count after
+    it (``Ticket.agent_unread``)."""
+    frame = {"type": "seen", "ticket": ticket_id, "side": side, "seq": seq}
+    if unread is not None:
+        frame["unread"] = unread
+    return frame
 
 
 def presence(*, agents_online: bool, agents: list[dict] | None = None) -> dict:

@@ -369,6 +369,10 @@ class Ticket(models.Model):
     # Highest seq each side has reported as read (read receipts).
     visitor_seen_seq = models.PositiveIntegerField(default=0, editable=False)
     agent_seen_seq = models.PositiveIntegerField(default=0, editable=False)
+    # The inbox's unread badge: messages after agent_seen_seq that someone wrote.
+    # The thread's system lines (assignments, status changes) are not news to
+    # read, so seqs can't be subtracted; chat.services keeps this count.
+    agent_unread = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_message_at = models.DateTimeField(null=True, blank=True)

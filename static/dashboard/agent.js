@@ -365,8 +365,8 @@ const handlers = {
     sidebar.setOnline(visitor, Boolean(online));
   },
 
-  seen({ ticket: id, side, seq }) {
-    store.setSeen(id, side, seq);
+  seen({ ticket: id, side, seq, unread }) {
+    store.setSeen(id, side, seq, unread);
     if (id === store.currentId) renderConversation();
     renderInbox();
   },
