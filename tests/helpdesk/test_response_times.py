@@ -168,3 +168,43 @@ def test_resolution_is_recorded_cleared_on_reopen_and_recorded_again(clock):
     ticket_change(ticket_id=ticket.pk, by=by, status=Ticket.Status.CLOSED)
     ticket.refresh_from_db()
     assert (ticket.resolution_seconds, ticket.resolution_business_seconds) == (18 * HOUR, 2 * HOUR)
+
+
+def test_the_migration_works_the_times_out_for_tickets_from_before(clock):
+    """0010 backfills from the messages: a note and a reply before the visitor
+    wrote are no response; the reply after it is."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("helpdesk.migrations.0010_reporting_times").backfill
+    agent = AgentFactory()
+    team = weekdays_nine_to_five()
+    ticket = TicketFactory(team=team)  # Monday 16:00
+    agent_says(ticket, agent, "Can I help?")
+    clock[0] += timedelta(minutes=10)
+    visitor_says(ticket)  # 16:10
+    clock[0] = utc(2026, 6, 2, 9, 20)
+    agent_says(ticket, agent, "a note", internal=True)
+    clock[0] += timedelta(minutes=10)
+    agent_says(ticket, agent)  # Tuesday 09:30
+    clock[0] = utc(2026, 6, 2, 10)
+    ticket_change(
+        ticket_id=ticket.pk,
+        by=Actor.for_agent(agent.user, agent.display_name),
+        status=Ticket.Status.RESOLVED,
+    )
+    untouched = TicketFactory()
+    Ticket.objects.update(
+        first_response_seconds=None,
+        first_response_business_seconds=None,
+        resolution_seconds=None,
+        resolution_business_seconds=None,
+    )
+    backfill(apps, None)
+    ticket.refresh_from_db()
+    assert ticket.first_response_seconds == 17 * HOUR + 20 * 60
+    assert ticket.first_response_business_seconds == 50 * 60 + 30 * 60
+    assert (ticket.resolution_seconds, ticket.resolution_business_seconds) == (18 * HOUR, 2 * HOUR)
+    untouched.refresh_from_db()
+    assert untouched.first_response_seconds is untouched.resolution_seconds is None
