@@ -330,6 +330,7 @@ const handlers = {
     if (!ticket?.id) return;
     const previous = applyTicket(ticket);
     announceUpdate(previous, ticket);
+    sidebar.ticketChanged(ticket);
     if (ticket.id === store.currentId) delivery.scheduleGapCheck(ticket.id);
   },
 

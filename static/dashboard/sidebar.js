@@ -126,6 +126,12 @@ export class VisitorSidebar {
     this.render();
   }
 
+  /** A ticket.updated frame: a visitor who signs in mid-chat (docs/identity.md)
+   *  hands the ticket to the verified person, whom the sidebar then shows. */
+  ticketChanged(ticket) {
+    if (ticket.id === this.ticketId && this.visitor && ticket.visitor?.id !== this.visitor.id) this.refresh();
+  }
+
   /** A visitor.presence frame. */
   setOnline(visitorId, online) {
     if (!this.visitor || this.visitor.id !== visitorId) return;

@@ -188,3 +188,33 @@ def test_a_page_left_open_past_its_signature_keeps_the_person_signed_in(app, hos
     expect(bubbles(stale).filter(has_text="Still me?")).to_have_count(1)
     assert stale.evaluate("Parley.state().ticket") == ticket
     assert any("identify was refused" in e for e in stale.errors)
+
+
+def test_signing_in_mid_chat_carries_the_chat_over_and_the_agent_sees_who_it_is(
+    app, host_site, new_context
+):
+    """A single-page app signs its user in while the chat is open."""
+    widget = DemoWidget(app)
+    user_id = f"fay-{uuid.uuid4().hex[:8]}"
+    dashboard = log_in_agent(new_context(), app, "grace")
+    visitor = new_context().new_page()
+    visitor.goto(host_site)
+    visitor.get_by_test_id("parley-launcher").click()
+    visitor_says(visitor, "Where is my order?")
+    ticket = visitor.evaluate("Parley.state().ticket")
+    open_ticket(dashboard, ticket)
+    sidebar = dashboard.get_by_test_id("visitor-sidebar")
+    expect(sidebar.get_by_test_id("sidebar-name")).to_be_visible()
+    expect(sidebar.get_by_test_id("sidebar-verified")).to_be_hidden()
+
+    visitor.evaluate(
+        "claim => Parley.identify(claim)", signed_identity(widget, user_id, name="Fay")
+    )
+    expect(sidebar.get_by_test_id("sidebar-verified")).to_be_visible()
+    expect(sidebar.get_by_test_id("sidebar-name")).to_have_text("Fay")
+    expect(dashboard.get_by_test_id("thread")).to_contain_text(f"verified as {user_id}")
+    # The same conversation goes on, as the person.
+    assert visitor.evaluate("Parley.state().ticket") == ticket
+    visitor_says(visitor, "Order 1234")
+    expect(dashboard.get_by_test_id("thread")).to_contain_text("Order 1234")
+    expect(bubbles(visitor)).to_have_count(2)
