@@ -138,14 +138,16 @@ def per_hour_of_week(
     return grid
 
 
+def _rating_counts() -> dict:
+    return {f"stars_{stars}": Count("pk", filter=Q(rating=stars)) for stars in range(1, 6)}
+
+
+def _distribution(counts: dict) -> dict[str, int]:
+    return {str(stars): counts[f"stars_{stars}"] for stars in range(1, 6)}
+
+
 def rating_distribution(tickets: QuerySet[Ticket]) -> dict[str, int]:
-    found = dict(
-        tickets.filter(rating__isnull=False)
-        .values("rating")
-        .annotate(n=Count("pk"))
-        .values_list("rating", "n")
-    )
-    return {str(stars): found.get(stars, 0) for stars in range(1, 6)}
+    return _distribution(tickets.aggregate(**_rating_counts()))
 
 
 def rating_comments(tickets: QuerySet[Ticket], *, limit: int | None = COMMENTS_SHOWN) -> list[dict]:
@@ -189,14 +191,11 @@ def breakdown(tickets: QuerySet[Ticket], group: str) -> list[dict]:
     return out
 
 
-def assistant_summary(tickets: QuerySet[Ticket]) -> dict:
-    """The assistant's part: chats it answered, how many it closed without a
-    person (deflected: never handed over, ended, no public reply from a person),
-    handoffs, and the thumbs on its answers."""
-    chats = tickets.exclude(assistant=Ticket.Assistant.NONE).aggregate(
-        chats=Count("pk"),
+def _assistant_counts() -> dict:
+    return {
+        "assistant_chats": Count("pk", filter=~Q(assistant=Ticket.Assistant.NONE)),
         # Never handed over, ended, and no person replied to the visitor.
-        deflected=Count(
+        "deflected": Count(
             "pk",
             filter=Q(
                 assistant=Ticket.Assistant.ACTIVE,
@@ -204,34 +203,53 @@ def assistant_summary(tickets: QuerySet[Ticket]) -> dict:
                 first_response_at__isnull=True,
             ),
         ),
-        handed_off=Count("pk", filter=Q(assistant=Ticket.Assistant.HANDED_OFF)),
-    )
+        "handed_off": Count("pk", filter=Q(assistant=Ticket.Assistant.HANDED_OFF)),
+    }
+
+
+def _assistant(counts: dict, tickets: QuerySet[Ticket]) -> dict:
     thumbs = Answer.objects.filter(ticket__in=tickets.values("pk")).aggregate(
         visitor_up=Count("pk", filter=Q(visitor_helpful=True)),
         visitor_down=Count("pk", filter=Q(visitor_helpful=False)),
         agent_up=Count("pk", filter=Q(agent_helpful=True)),
         agent_down=Count("pk", filter=Q(agent_helpful=False)),
     )
-    return {**chats, "answers": thumbs}
+    return {
+        "chats": counts["assistant_chats"],
+        "deflected": counts["deflected"],
+        "handed_off": counts["handed_off"],
+        "answers": thumbs,
+    }
+
+
+def assistant_summary(tickets: QuerySet[Ticket]) -> dict:
+    """The assistant's part: chats it answered, how many it closed without a
+    person (deflected: never handed over, ended, no public reply from a person),
+    handoffs, and the thumbs on its answers."""
+    return _assistant(tickets.aggregate(**_assistant_counts()), tickets)
 
 
 def full_report(query: ReportQuery, *, group: str) -> dict:
     tickets = report_tickets(query)
-    counts = local_counts(tickets, query.zone, query.start, query.end)
+    # The overview, the ratings and the assistant's counts in one pass.
+    counts, times = with_percentiles(
+        tickets, METRICS, {**_counts(), **_rating_counts(), **_assistant_counts()}
+    )[None]
+    calendar = local_counts(tickets, query.zone, query.start, query.end)
     return {
         "range": {
             "start": query.start.isoformat(),
             "end": query.end.isoformat(),
             "timezone": query.zone.key,
         },
-        "overview": overview(tickets),
-        "per_day": per_day(tickets, query, counts),
-        "per_hour_of_week": per_hour_of_week(tickets, query, counts),
-        "ratings": rating_distribution(tickets),
+        "overview": {**_summary_row(counts), **_times(times)},
+        "per_day": per_day(tickets, query, calendar),
+        "per_hour_of_week": per_hour_of_week(tickets, query, calendar),
+        "ratings": _distribution(counts),
         "comments": rating_comments(tickets),
         "group": group,
         "breakdown": breakdown(tickets, group),
-        "assistant": assistant_summary(tickets),
+        "assistant": _assistant(counts, tickets),
     }
 
 
