@@ -377,3 +377,12 @@ def test_refusals_and_attribute_errors_speak_the_browsers_language(api, widget):
         HTTP_ACCEPT_LANGUAGE="de",
     )
     assert "keine Liste" in str(junk.data["fields"]["identity"]["attributes"])
+
+
+def test_webhooks_name_the_sites_own_user_id_for_a_verified_visitor(api, widget, ticket_ann):
+    from chat.webhooks.events import conversation
+
+    person_id = identify(api, widget, "crm-7").data["visitor"]["id"]
+    signed_in = TicketFactory(visitor_id=person_id)
+    assert conversation(signed_in)["visitor"]["user_id"] == "crm-7"
+    assert conversation(ticket_ann)["visitor"]["user_id"] is None
