@@ -25,7 +25,9 @@ def conversations(page) -> int:
     return int(page.get_by_test_id("report-conversations").inner_text())
 
 
-def test_an_administrator_sees_a_chat_just_answered_in_the_reports(app, host_site, new_context):
+def test_an_administrator_sees_a_chat_just_answered_in_the_reports(
+    app, host_site, new_context, screenshot
+):
     reports = open_reports(new_context(), app)
     before = conversations(reports)
 
@@ -50,6 +52,7 @@ def test_an_administrator_sees_a_chat_just_answered_in_the_reports(app, host_sit
     for chart in ("chart-days", "chart-hours", "chart-ratings"):
         expect(reports.get_by_test_id(chart).locator("canvas")).to_have_count(1)
     assert reports.get_by_test_id("chart-days").locator("canvas").bounding_box()["height"] > 100
+    screenshot(reports, "reports")
 
     reports.get_by_test_id("report-group").select_option("widget")
     expect(reports.get_by_test_id("report-row").first).to_be_visible()
