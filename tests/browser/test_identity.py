@@ -70,8 +70,20 @@ def open_signed_in(context, url: str):
     return page
 
 
+def signed_in_as(context, app, host, widget: DemoWidget, user_id: str, **claim):
+    """A page of the site for ``user_id``, freshly signed, with the chat open."""
+    url = signed_in_page(app, host, signed_identity(widget, user_id, **claim))
+    return open_signed_in(context, url)
+
+
 def bubbles(page):
     return page.locator("[data-testid=parley-message] .bubble")
+
+
+def shows_nothing_of_anyone(page) -> None:
+    expect(page.get_by_test_id("parley-panel")).to_be_visible()
+    expect(bubbles(page)).to_have_count(0)
+    assert page.evaluate("Parley.state().ticket") is None
 
 
 def test_a_signed_in_user_has_one_history_on_two_devices_and_signs_out_clean(
@@ -134,17 +146,13 @@ def test_a_signed_in_user_has_one_history_on_two_devices_and_signs_out_clean(
     assert all(s["token"] is None and s["list"] == [] for s in stored)
     laptop.goto(host_site)  # an anonymous page of the site, next user
     laptop.get_by_test_id("parley-launcher").click()
-    expect(laptop.get_by_test_id("parley-panel")).to_be_visible()
-    expect(bubbles(laptop)).to_have_count(0)
-    assert laptop.evaluate("Parley.state().ticket") is None
+    shows_nothing_of_anyone(laptop)
 
 
 def test_a_forged_claim_to_a_users_id_gets_none_of_their_chats(app, host, new_context):
     widget = DemoWidget(app)
     user_id = f"ben-{uuid.uuid4().hex[:8]}"
-    owner = open_signed_in(
-        new_context(), signed_in_page(app, host, signed_identity(widget, user_id))
-    )
+    owner = signed_in_as(new_context(), app, host, widget, user_id)
     visitor_says(owner, "Ben's private question")
 
     forged = {**signed_identity(widget, user_id), "signature": "0" * 64}
@@ -160,25 +168,20 @@ def test_a_forged_claim_to_a_users_id_gets_none_of_their_chats(app, host, new_co
 def test_another_user_signing_in_on_the_same_browser_starts_clean(app, host, new_context):
     widget = DemoWidget(app)
     context = new_context()
-    first = open_signed_in(
-        context, signed_in_page(app, host, signed_identity(widget, f"cy-{uuid.uuid4().hex[:8]}"))
-    )
+    first = signed_in_as(context, app, host, widget, f"cy-{uuid.uuid4().hex[:8]}")
     visitor_says(first, "Cy was here")
     first.close()
     # The site forgot to call logout; the next user's identify wipes Cy's state.
-    second = open_signed_in(
-        context, signed_in_page(app, host, signed_identity(widget, f"di-{uuid.uuid4().hex[:8]}"))
-    )
+    second = signed_in_as(context, app, host, widget, f"di-{uuid.uuid4().hex[:8]}")
     expect(second.get_by_test_id("parley-input")).to_be_visible()
-    expect(bubbles(second)).to_have_count(0)
-    assert second.evaluate("Parley.state().ticket") is None
+    shows_nothing_of_anyone(second)
 
 
 def test_a_page_left_open_past_its_signature_keeps_the_person_signed_in(app, host, new_context):
     widget = DemoWidget(app)
     user_id = f"eve-{uuid.uuid4().hex[:8]}"
     context = new_context()
-    fresh = open_signed_in(context, signed_in_page(app, host, signed_identity(widget, user_id)))
+    fresh = signed_in_as(context, app, host, widget, user_id)
     visitor_says(fresh, "Still me?")
     ticket = fresh.evaluate("Parley.state().ticket")
     # Seven hours later (past PARLEY_IDENTITY_MAX_AGE), with a new signature the
