@@ -249,16 +249,14 @@ class WidgetSessionView(APIView):
                     {"code": "blocked", "message": _("This visitor is blocked.")},
                     status=status.HTTP_403_FORBIDDEN,
                 )
-            # A verified person's name and email are the site's word; what a
-            # pre-chat form claims is kept only for visitors nobody vouched for.
-            claimed = (
-                {}
-                if visitor.is_verified
-                else {
-                    "name": fields.get("name", ""),
-                    "email": fields.get("email", ""),
-                }
-            )
+            # A verified person's name and email are the site's word; the pre-chat
+            # form only fills in what the site left empty (else a widget that
+            # requires an email would ask them for ever).
+            claimed = {
+                field: fields.get(field, "")
+                for field in ("name", "email")
+                if not (visitor.is_verified and getattr(visitor, field))
+            }
             visitor = visitor_touch(visitor=visitor, metadata=metadata, **claimed)
         return Response(
             {

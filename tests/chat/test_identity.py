@@ -386,3 +386,30 @@ def test_webhooks_name_the_sites_own_user_id_for_a_verified_visitor(api, widget,
     signed_in = TicketFactory(visitor_id=person_id)
     assert conversation(signed_in)["visitor"]["user_id"] == "crm-7"
     assert conversation(ticket_ann)["visitor"]["user_id"] is None
+
+
+def test_a_required_pre_chat_form_can_fill_in_what_the_site_left_out(api, widget):
+    """Else a verified person without an email could never start a chat there."""
+    widget.prechat = widget.Prechat.REQUIRED
+    widget.save()
+    first = identify(api, widget, "ann", name="Ann Archer")  # no email from the site
+    token = first.data["token"]
+    refused_start = api.post(
+        "/api/widget/tickets/",
+        {"body": "Hello", "client_id": "c-1"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Visitor {token}",
+    )
+    assert refused_start.data["code"] == "prechat_required"
+    answered = session(api, widget, token=token, name="Mallory", email="ann@home.example")
+    assert (answered.data["visitor"]["name"], answered.data["visitor"]["email"]) == (
+        "Ann Archer",
+        "ann@home.example",
+    )
+    started = api.post(
+        "/api/widget/tickets/",
+        {"body": "Hello", "client_id": "c-1"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Visitor {token}",
+    )
+    assert started.status_code == 201
