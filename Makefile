@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run install migrate test test-js test-embedded test-services widget lint format messages bench bench-routing bench-history bench-transports clean
+.PHONY: run install migrate test test-js test-embedded test-services widget lint format messages bench bench-routing bench-history bench-reports bench-transports clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -84,6 +84,12 @@ bench-routing: install
 # fresh PostgreSQL database of its own (about 10 minutes).
 bench-history: install
 	$(PY) bench/history.py --database "$(TEST_DATABASE_URL)"
+
+# The reports API at 10^5 tickets: on SQLite, then on a PostgreSQL database of its
+# own on the server of TEST_DATABASE_URL (created and dropped by the bench).
+bench-reports: install
+	$(PY) bench/reports.py
+	$(PY) bench/reports.py --database "$(TEST_DATABASE_URL)"
 
 # WebSockets or REST? The same chat over the socket, the event stream, a long
 # poll and polling every 1 s and 5 s; draws docs/transports.png (about 12 minutes).

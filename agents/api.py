@@ -1,6 +1,6 @@
 """The agent API, used by the dashboard (session + CSRF) and integrators (token)."""
 
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
@@ -188,11 +188,16 @@ class CannedResponseListView(AgentAPIView):
     @extend_schema(parameters=[CannedQuerySerializer])
     def get(self, request: Request) -> Response:
         """The shared answers and the agent's own; ``q`` matches the start of a
-        shortcut or any part of the text."""
+        shortcut or any part of the text. Shortcut matches come first: the
+        composer's Enter takes the first, and "/ho" means /hours, not an answer
+        that says "how"."""
         text = self.validated(CannedQuerySerializer, request.query_params).get("q", "").strip()
         canned = visible_canned(request.user)
         if text:
-            canned = canned.filter(Q(shortcut__istartswith=text) | Q(body__icontains=text))
+            by_shortcut = Q(shortcut__istartswith=text)
+            canned = canned.filter(by_shortcut | Q(body__icontains=text)).order_by(
+                Case(When(by_shortcut, then=0), default=1), "shortcut"
+            )
         serializer = CannedResponseSerializer(canned, many=True, context={"user": request.user})
         return Response({"results": serializer.data})
 

@@ -7,10 +7,12 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from chat.attachments import content_type_of, for_other_sites
+from helpdesk.roles import is_administrator
 
 from .accounts import invite_tokens
 from .avatars import initials_svg
 from .models import AgentProfile
+from .reports.page import report_page_context
 from .selectors import agent_profile
 
 
@@ -45,6 +47,19 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if profile is None:
         return not_an_agent(request)
     return render(request, "agents/settings.html", {"profile": profile})
+
+
+@login_required
+@ensure_csrf_cookie
+def reports_page(request: HttpRequest) -> HttpResponse:
+    """Reports, for administrators; the page's script reads the numbers from the
+    reports API (agents/reports/api.py). An agent gets a page that says so."""
+    profile = agent_profile(request.user)
+    if not is_administrator(request.user):
+        if profile is None:
+            return not_an_agent(request)
+        return render(request, "agents/reports_forbidden.html", status=403)
+    return render(request, "agents/reports.html", report_page_context(profile))
 
 
 class WelcomeView(PasswordResetConfirmView):

@@ -65,6 +65,11 @@ def visitor_details(visitor: Visitor, *, ticket: Ticket) -> dict:
         "id": str(visitor.pk),
         "name": visitor.display_name,
         "email": visitor.email,
+        # Verified: the host site signed who this is (chat.identity); the user id
+        # is theirs, the attributes are what their page passed along.
+        "verified": visitor.is_verified,
+        "user_id": visitor.external_id if visitor.is_verified else "",
+        "attributes": visitor.attributes if visitor.is_verified else {},
         "online": VISITORS.is_online(visitor.pk),
         "page_url": metadata.get("page_url", ""),
         "referrer": metadata.get("referrer", ""),

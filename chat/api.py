@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, Throttled, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +25,16 @@ from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.parsers import JSONParser
 from helpdesk.services import visitor_touch
 
-from . import attachments, closing, events, longpoll, selectors, services, ticket_actions
+from . import (
+    attachments,
+    closing,
+    events,
+    identity,
+    longpoll,
+    selectors,
+    services,
+    ticket_actions,
+)
 from .models import Message
 from .serializers import (
     HISTORY_RESPONSES,
@@ -189,7 +198,10 @@ class WidgetSessionView(APIView):
     """Start or refresh a visitor session. Send the old token to keep the identity;
     a missing, forged or expired one, or one from another widget, starts a new
     visitor. ``reopen``, from the link in a reply email, brings back the visitor it
-    was sent to and answers ``open``: the ticket to show."""
+    was sent to and answers ``open``: the ticket to show. ``identity``, signed by
+    the host site (chat.identity), makes the session the visitor that stands for
+    that user id, in any browser; a claim that doesn't check out is refused with
+    403 and changes nothing."""
 
     authentication_classes = []
     permission_classes = [AddressNotBlocked]
@@ -204,6 +216,9 @@ class WidgetSessionView(APIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         widget = embeddable_widget(request, fields["key"])
+        claim = fields.get("identity")
+        if claim is not None:
+            checked_identity(widget, claim)
         metadata = {key: fields[key] for key in METADATA_FIELDS if fields.get(key)}
         metadata["user_agent"] = request.headers.get("User-Agent", "")[:500]
         reopened = reopened_ticket(fields.get("reopen"), widget)
@@ -214,23 +229,45 @@ class WidgetSessionView(APIView):
                 visitor = None
             if reopened is not None:
                 visitor = reopened.visitor
-            if visitor is None or visitor.widget_id != widget.pk:
+            if visitor is not None and visitor.widget_id != widget.pk:
+                visitor = None
+            if claim is not None:
+                visitor = identity.visitor_identify(
+                    widget=widget,
+                    identity=identity.Identity(
+                        user_id=claim["user_id"],
+                        name=claim.get("name", ""),
+                        email=claim.get("email", ""),
+                        attributes=claim.get("attributes"),
+                    ),
+                    current=visitor,
+                )
+            elif visitor is None:
                 visitor = Visitor.objects.create(widget=widget)
             if visitor.is_blocked:
                 return Response(
                     {"code": "blocked", "message": _("This visitor is blocked.")},
                     status=status.HTTP_403_FORBIDDEN,
                 )
-            visitor = visitor_touch(
-                visitor=visitor,
-                metadata=metadata,
-                name=fields.get("name", ""),
-                email=fields.get("email", ""),
-            )
+            # A verified person's name and email are the site's word; the pre-chat
+            # form only fills in what the site left empty (else a widget that
+            # requires an email would ask them for ever).
+            claimed = {
+                field: fields.get(field, "")
+                for field in ("name", "email")
+                if not (visitor.is_verified and getattr(visitor, field))
+            }
+            visitor = visitor_touch(visitor=visitor, metadata=metadata, **claimed)
         return Response(
             {
                 "token": visitor_token(visitor),
-                "visitor": {"id": str(visitor.pk), "name": visitor.name, "email": visitor.email},
+                "visitor": {
+                    "id": str(visitor.pk),
+                    "name": visitor.name,
+                    "email": visitor.email,
+                    "verified": visitor.is_verified,
+                    "user_id": visitor.external_id if visitor.is_verified else None,
+                },
                 "agents_online": self.agents_online(widget),
                 "tickets": [
                     events.visitor_ticket_payload(ticket)
@@ -239,6 +276,20 @@ class WidgetSessionView(APIView):
                 "open": reopened.pk if reopened is not None else None,
             }
         )
+
+
+def checked_identity(widget: Widget, claim: dict) -> None:
+    """Refuse, with 403 and a code the widget logs for the site's developers, an
+    identity whose signature is wrong, stale or from the future."""
+    try:
+        identity.check_identity(
+            widget,
+            user_id=claim["user_id"],
+            issued_at=claim["issued_at"],
+            signature=claim["signature"],
+        )
+    except identity.IdentityRefused as refused:
+        raise PermissionDenied(refused.message, code=refused.code) from None
 
 
 def reopened_ticket(token: str | None, widget: Widget) -> Ticket | None:

@@ -124,11 +124,17 @@ def ticket_payload(ticket: Ticket) -> dict:
             "id": str(ticket.visitor_id),
             "name": ticket.visitor.display_name,
             "email": ticket.visitor.email,
+            # The host site vouched for who this is (chat.identity).
+            "verified": ticket.visitor.is_verified,
         },
         "last_seq": ticket.last_seq,
         "visitor_seen_seq": ticket.visitor_seen_seq,
         "agent_seen_seq": ticket.agent_seen_seq,
+        # The inbox's unread badge: what people wrote since, no system lines.
+        "agent_unread": ticket.agent_unread,
         "rating": ticket.rating,
+        # Shown in the conversation's header; the visitor's words, set as text.
+        "rating_comment": ticket.rating_comment,
         "created_at": iso(ticket.created_at),
         "last_message_at": iso(ticket.last_message_at),
         "resolved_at": iso(ticket.resolved_at),
@@ -236,13 +242,14 @@ def ticket_updated(ticket: Ticket) -> dict:
 
 def ticket_activity(ticket: Ticket) -> dict:
     """What a message moves in an agent's inbox row when it changes nothing
-    else: the row's last message and the visitor's wait."""
+    else: the row's last message, the visitor's wait and the unread badge."""
     return {
         "type": "ticket.activity",
         "ticket": ticket.pk,
         "last_seq": ticket.last_seq,
         "last_message_at": iso(ticket.last_message_at),
         "waiting_since": iso(ticket.waiting_since),
+        "agent_unread": ticket.agent_unread,
     }
 
 
@@ -281,8 +288,13 @@ def visitor_presence(*, visitor_id: Any, online: bool) -> dict:
     return {"type": "visitor.presence", "visitor": str(visitor_id), "online": online}
 
 
-def seen(*, ticket_id: int, side: str, seq: int) -> dict:
-    return {"type": "seen", "ticket": ticket_id, "side": side, "seq": seq}
+def seen(*, ticket_id: int, side: str, seq: int, unread: int | None = None) -> dict:
+    """``unread``, for agents when an agent read: the ticket's unread count after
+    it (``Ticket.agent_unread``)."""
+    frame = {"type": "seen", "ticket": ticket_id, "side": side, "seq": seq}
+    if unread is not None:
+        frame["unread"] = unread
+    return frame
 
 
 def presence(*, agents_online: bool, agents: list[dict] | None = None) -> dict:

@@ -19,7 +19,9 @@ from .models import Message
 
 # What the widget shows of a ticket; other changes stay among agents. The place in
 # the queue is told separately (``queue_places``), as it moves for other tickets.
-VISITOR_SEES = frozenset({"status", "assistant"})
+# "visitor": a conversation that came with a sign-in (chat.identity) shows up on
+# the person's other devices at once.
+VISITOR_SEES = frozenset({"status", "assistant", "visitor"})
 
 
 def message_posted(

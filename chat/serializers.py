@@ -1,8 +1,10 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from helpdesk.models import validate_timezone
 
+from . import identity
 from .closing import RATING_COMMENT_MAX_LENGTH
 from .selectors import INTEGER_MAX
 from .services import CLIENT_ID_MAX_LENGTH
@@ -97,8 +99,36 @@ class OfflineMessageInputSerializer(MessageInputSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=120)
 
 
+class IdentityInputSerializer(serializers.Serializer):
+    """What ``Parley.identify`` passes on: a user id signed by the host site's
+    server (chat.identity, docs/identity.md), and what the site says of them."""
+
+    user_id = serializers.CharField(max_length=identity.USER_ID_MAX_LENGTH)
+    issued_at = serializers.IntegerField(
+        min_value=0, max_value=INTEGER_MAX, help_text="Unix seconds, as signed."
+    )
+    signature = serializers.RegexField(
+        r"^[0-9a-fA-F]{64}$",
+        help_text='Hex HMAC-SHA256 of "<user_id>:<issued_at>" with the widget\'s identity secret.',
+        error_messages={
+            "required": _("A user id needs its signature, made by your server (docs/identity.md)."),
+            "invalid": _("A signature is 64 hex digits (HMAC-SHA256)."),
+        },
+    )
+    name = serializers.CharField(required=False, allow_blank=True, max_length=120)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    attributes = serializers.JSONField(required=False)
+
+    def validate_attributes(self, value: object) -> dict:
+        try:
+            return identity.clean_attributes(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
 class WidgetSessionInputSerializer(serializers.Serializer):
     key = serializers.CharField(max_length=40)
+    identity = IdentityInputSerializer(required=False)
     token = serializers.CharField(required=False, allow_blank=True, max_length=512)
     name = serializers.CharField(required=False, allow_blank=True, max_length=120)
     email = serializers.EmailField(required=False, allow_blank=True)

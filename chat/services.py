@@ -15,6 +15,7 @@ from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk import response_times
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.services import ticket_open, visitor_touch
 
@@ -171,6 +172,21 @@ def post_message(
         ticket.status = status
         changed.add("status")
     update_fields = ["last_seq", "last_message_at", "status", "updated_at"]
+    if sender.type != Message.SenderType.SYSTEM:
+        ticket.agent_unread += 1
+        update_fields.append("agent_unread")
+    waited_from = ticket.waiting_since
+    if (
+        sender.type == Message.SenderType.AGENT
+        and not internal
+        and ticket.first_response_seconds is None
+        and waited_from is not None
+    ):
+        # A person's first reply after the visitor wrote; one an agent sends
+        # before the visitor has said anything answers nobody yet.
+        update_fields += response_times.record_first_response(
+            ticket, waited_from=waited_from, at=now
+        )
     if not internal:
         ticket.last_public_seq = ticket.last_seq
         update_fields.append("last_public_seq")
@@ -308,22 +324,37 @@ def mark_seen(*, ticket: Ticket, side: str, seq: int) -> int:
     """Record that ``side`` ("visitor" or "agent") has read up to ``seq``.
 
     Returns the stored value, which never moves backwards and never passes the
-    last message that side can see.
+    last message that side can see. An agent's read also recounts the ticket's
+    unread messages (``Ticket.agent_unread``), told to agents with the receipt.
     """
     field = {"visitor": "visitor_seen_seq", "agent": "agent_seen_seq"}[side]
     ceiling = "last_public_seq" if side == "visitor" else "last_seq"
     seq = max(0, int(seq))
-    Ticket.objects.filter(pk=ticket.pk).update(**{field: Greatest(field, Least(seq, F(ceiling)))})
-    stored, last_public_seq = Ticket.objects.values_list(field, "last_public_seq").get(pk=ticket.pk)
-    # Every agent socket is in AGENTS_GROUP, so inboxes update too. The visitor is
-    # told no more than their last visible message, so read notes leave no trace.
-    events.broadcast_on_commit(
-        [events.AGENTS_GROUP], events.seen(ticket_id=ticket.pk, side=side, seq=stored)
-    )
-    events.broadcast_on_commit(
-        [events.visitor_group(ticket.visitor_id)],
-        events.seen(ticket_id=ticket.pk, side=side, seq=min(stored, last_public_seq)),
-    )
+    tickets = Ticket.objects.filter(pk=ticket.pk)
+    # The UPDATE holds the row lock to the end, as post_message does: no message
+    # comes in between the count and its write.
+    with transaction.atomic():
+        tickets.update(**{field: Greatest(field, Least(seq, F(ceiling)))})
+        stored, last_public_seq = tickets.values_list(field, "last_public_seq").get()
+        unread = None
+        if side == "agent":
+            unread = (
+                Message.objects.filter(ticket_id=ticket.pk, seq__gt=stored)
+                .exclude(sender_type=Message.SenderType.SYSTEM)
+                .count()
+            )
+            tickets.update(agent_unread=unread)
+        # Every agent socket is in AGENTS_GROUP, so inboxes update too. The visitor
+        # is told no more than their last visible message, so read notes leave no
+        # trace.
+        events.broadcast_on_commit(
+            [events.AGENTS_GROUP],
+            events.seen(ticket_id=ticket.pk, side=side, seq=stored, unread=unread),
+        )
+        events.broadcast_on_commit(
+            [events.visitor_group(ticket.visitor_id)],
+            events.seen(ticket_id=ticket.pk, side=side, seq=min(stored, last_public_seq)),
+        )
     return stored
 
 

@@ -24,7 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from helpdesk.models import Tag, Team, Ticket
+from helpdesk import response_times
+from helpdesk.models import Tag, Team, Ticket, Visitor
 
 from . import events, selectors
 from .models import Message, TranscriptRequest
@@ -135,6 +136,7 @@ def do_ticket_change(
     changed."""
     lines: list[str] = []
     changed: set[str] = set()
+    also_saved: list[str] = []
     if "assignee" in changes and changes["assignee"] != ticket.assignee:
         previous = ticket.assignee
         ticket.assignee = changes["assignee"]
@@ -162,6 +164,7 @@ def do_ticket_change(
             send_waiting_transcripts(ticket=ticket)
         elif status not in Ticket.ENDED_STATUSES:
             ticket.resolved_at = None
+        also_saved += response_times.record_resolution(ticket, at=ticket.resolved_at)
         ticket.status = status
         lines.append(_status_line(status, by))
         changed.add("status")
@@ -174,7 +177,6 @@ def do_ticket_change(
         if tag_lines:
             lines.extend(tag_lines)
             changed.add("tags")
-    also_saved = []
     if "assistant" in changes and changes["assistant"] != ticket.assistant:
         ticket.assistant = Ticket.Assistant(changes["assistant"])
         if ticket.assistant == Ticket.Assistant.HANDED_OFF:
@@ -337,3 +339,31 @@ def resolve_if_idle(*, ticket_id: int, quiet_since: datetime) -> bool:
         return False
     ticket_change(ticket_id=ticket.pk, by=Actor.housekeeping(), status=Ticket.Status.RESOLVED)
     return True
+
+
+# --- who a ticket belongs to -------------------------------------------------------------
+
+SIGNED_IN_LINE = "The visitor signed in: verified as {user_id}"
+
+
+@transaction.atomic
+def tickets_adopt(*, from_visitor: Visitor, to_visitor: Visitor) -> list[int]:
+    """``from_visitor`` signed in as ``to_visitor`` (chat.identity): the
+    conversations still going move to the person, each with a line for the team,
+    so the chat goes on in every browser the person uses. Ended ones stay where
+    they were. Returns the ids moved."""
+    moved = []
+    for ticket in Ticket.objects.select_for_update().filter(visitor=from_visitor).order_by("pk"):
+        if ticket.has_ended:
+            continue
+        ticket.visitor = to_visitor
+        ticket.save(update_fields=["visitor", "updated_at"])
+        post_message(
+            ticket=ticket,
+            sender=Sender.system(),
+            body=SIGNED_IN_LINE.format(user_id=to_visitor.external_id),
+            internal=True,
+            changed={"visitor"},
+        )
+        moved.append(ticket.pk)
+    return moved

@@ -1,17 +1,39 @@
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from .business_hours import is_open
-from .models import Notification, OpeningHours, Tag, Team, Ticket, Visitor, Widget
+from .models import (
+    Notification,
+    OpeningHours,
+    Tag,
+    Team,
+    Ticket,
+    Visitor,
+    Widget,
+    new_identity_secret,
+)
+from .roles import is_administrator
 
 
 def widget_embed_tag(widget: Widget) -> str:
     """The tag a site pastes to get ``widget``: the loader, at Parley's address."""
     src = f"{settings.PARLEY['SITE_URL']}/{settings.STATIC_URL.strip('/')}/widget/parley.js"
     return f'<script src="{src}" data-key="{widget.key}" async></script>'
+
+
+IDENTITY_FIELDSET = (
+    "Verified identity",
+    {
+        "fields": ["identity_secret"],
+        "description": "Your server signs its signed-in users' ids with this secret, "
+        "so Parley knows who they are on any device (docs/identity.md). Keep it on "
+        "the server: it must never reach a browser. If it leaks, rotate it with the "
+        "widget list's action \u201cRotate the identity secret\u201d.",
+    },
+)
 
 
 @admin.register(Widget)
@@ -40,12 +62,15 @@ class WidgetAdmin(admin.ModelAdmin):
         (None, {"fields": ["created_at"]}),
     ]
 
+    actions = ["rotate_identity_secret"]
+
     class Media:
         js = ["dashboard/admin-widget.js"]
 
     def get_readonly_fields(self, request, obj=None):
-        # Embed tags in the wild name the key: changing it would break them.
-        return [*self.readonly_fields, "key"] if obj else self.readonly_fields
+        # Embed tags in the wild name the key: changing it would break them. The
+        # identity secret changes only by rotation (the list's action).
+        return [*self.readonly_fields, "key", "identity_secret"] if obj else self.readonly_fields
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:  # nothing to embed or preview until it is saved
@@ -58,7 +83,26 @@ class WidgetAdmin(admin.ModelAdmin):
                 "just before </body>. The preview shows the saved settings.",
             },
         )
-        return [self.fieldsets[0], embed, *self.fieldsets[1:]]
+        fieldsets = [self.fieldsets[0], embed, *self.fieldsets[1:]]
+        if is_administrator(request.user):
+            fieldsets.insert(-1, IDENTITY_FIELDSET)
+        return fieldsets
+
+    @admin.action(description="Rotate the identity secret", permissions=["rotate"])
+    def rotate_identity_secret(self, request, queryset) -> None:
+        # One at a time, so no two widgets ever share a secret.
+        for widget in queryset:
+            widget.identity_secret = new_identity_secret()
+            widget.save(update_fields=["identity_secret"])
+        self.message_user(
+            request,
+            f"New identity secrets for {queryset.count()} widget(s). Signatures made "
+            "with the old ones are refused from now on: put the new secret on your server.",
+            messages.WARNING,
+        )
+
+    def has_rotate_permission(self, request) -> bool:
+        return is_administrator(request.user)
 
     @admin.display(description="Embed tag")
     def embed_tag(self, widget: Widget) -> str:
@@ -91,7 +135,9 @@ class VisitorAdmin(admin.ModelAdmin):
     list_display = ["__str__", "email", "widget", "created_at", "last_seen_at", "is_blocked"]
     list_filter = ["is_blocked", "widget", "created_at"]
     search_fields = ["id", "name", "email", "external_id"]
-    readonly_fields = ["id", "created_at", "last_seen_at"]
+    # What a verified identity set (chat.identity) is the host site's word, and
+    # its bounds are checked there: shown, not edited.
+    readonly_fields = ["id", "created_at", "last_seen_at", "verified_at", "attributes"]
 
 
 class OpeningHoursInline(admin.TabularInline):

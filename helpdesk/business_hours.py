@@ -157,3 +157,44 @@ def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> list[date
             changes.append(datetime.fromtimestamp(after, UTC))
         low = high
     return changes
+
+
+def open_seconds(team: Team | None, start: datetime, end: datetime) -> int:
+    """How many seconds of ``start``..``end`` fall within ``team``'s opening hours
+    (no team, or no hours: all of them), for the reports' "within business hours"
+    times. Each span's wall-clock edges become instants in the team's zone, so a
+    day the clocks change is an hour shorter or longer, as it was for whoever
+    waited; overlapping spans count once. Reads ``team.opening_hours.all()``."""
+    _require_aware(start)
+    _require_aware(end)
+    if end <= start:
+        return 0
+    spans = _spans(team) if team is not None else []
+    if not spans:
+        return int((end - start).total_seconds())
+    zone = team_zone(team.timezone)
+    first_day = start.astimezone(zone).date() - timedelta(days=1)
+    last_day = end.astimezone(zone).date()
+    intervals = []
+    day = first_day
+    while day <= last_day:
+        for weekday, opens, closes in spans:
+            if day.weekday() == weekday:
+                opened, closed = (
+                    wall.replace(tzinfo=zone).astimezone(UTC) for wall in _edges(day, opens, closes)
+                )
+                opened, closed = max(opened, start), min(closed, end)
+                if opened < closed:
+                    intervals.append((opened, closed))
+        day += timedelta(days=1)
+    total = timedelta()
+    reached = None
+    for opened, closed in sorted(intervals):
+        if reached is not None and opened < reached:
+            opened = reached
+        if opened < closed:
+            total += closed - opened
+            reached = closed
+        else:
+            reached = max(reached, closed)
+    return int(total.total_seconds())

@@ -22,6 +22,11 @@ def new_widget_key() -> str:
     return secrets.token_urlsafe(12)
 
 
+def new_identity_secret() -> str:
+    """The key a host site signs its users' ids with (chat.identity); 256 bits."""
+    return "idsec_" + secrets.token_urlsafe(32)
+
+
 def normalise_origin(origin: str) -> str:
     """``https://Shop.example.com:443/`` -> ``https://shop.example.com``, as
     browsers send it in the Origin header. Raises ValueError if it isn't one."""
@@ -78,6 +83,11 @@ class Widget(models.Model):
 
     name = models.CharField(max_length=120, help_text="Shown in the widget's header.")
     key = models.SlugField(max_length=40, unique=True, default=new_widget_key)
+    # Signs verified identities (chat.identity, docs/identity.md). Shown only in
+    # Django admin, to administrators; never in anything the widget is sent.
+    identity_secret = models.CharField(
+        "identity secret", max_length=80, default=new_identity_secret, editable=False
+    )
     greeting = models.CharField(
         max_length=300,
         default=DEFAULT_GREETING,
@@ -191,8 +201,14 @@ class Visitor(models.Model):
     )
     name = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
-    # Set only from a verified identity (a signed payload from the host site).
+    # Set only from a verified identity (a signed payload from the host site,
+    # chat.identity): the site's own user id. One visitor per id and widget, so
+    # every browser the person signs in from is this visitor.
     external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the host site passed with the identity (plan, account, ...): flat
+    # string, number and boolean values, bounded by chat.identity.
+    attributes = models.JSONField(default=dict, blank=True)
     # Page URL, referrer, user agent, locale, timezone: as the widget last reported them.
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -204,6 +220,13 @@ class Visitor(models.Model):
 
     class Meta:
         ordering = ["-last_seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["widget", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="visitor_one_per_external_id",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -216,6 +239,11 @@ class Visitor(models.Model):
     @property
     def display_name(self) -> str:
         return self.name or f"Visitor {str(self.id)[:8]}"
+
+    @property
+    def is_verified(self) -> bool:
+        """The host site vouched for who this is (chat.identity)."""
+        return bool(self.external_id) and self.verified_at is not None
 
 
 class Team(models.Model):
@@ -341,6 +369,10 @@ class Ticket(models.Model):
     # Highest seq each side has reported as read (read receipts).
     visitor_seen_seq = models.PositiveIntegerField(default=0, editable=False)
     agent_seen_seq = models.PositiveIntegerField(default=0, editable=False)
+    # The inbox's unread badge: messages after agent_seen_seq that someone wrote.
+    # The thread's system lines (assignments, status changes) are not news to
+    # read, so seqs can't be subtracted; chat.services keeps this count.
+    agent_unread = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
@@ -351,6 +383,16 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     rating_comment = models.TextField(blank=True)
+    # For the reports (agents/reports), set by helpdesk.response_times when they
+    # happen: seconds from the visitor's first message to an agent's first reply,
+    # and from the start to the (latest) resolution; each also counted within the
+    # team's business hours, which can't be worked out by the database later.
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    first_response_business_seconds = models.PositiveIntegerField(
+        null=True, blank=True, editable=False
+    )
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolution_business_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # When its messages were erased (chat.privacy): by request or after the
     # retention period.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -435,6 +435,11 @@ def rate_limits() -> dict:
 PARLEY = {
     # How long a visitor token stays valid; the widget refreshes it on every visit.
     "VISITOR_TOKEN_MAX_AGE": int(os.environ.get("PARLEY_VISITOR_TOKEN_MAX_AGE", 60 * 60 * 24 * 30)),
+    # How long a signed identity (Parley.identify, chat.identity) is good after its
+    # issue time. The widget sends it when it first opens a session, which may be
+    # long after the page was made (it loads when wanted), so it covers a tab left
+    # open for a working morning; a leaked one is useless after that.
+    "IDENTITY_MAX_AGE": int(os.environ.get("PARLEY_IDENTITY_MAX_AGE", 6 * 60 * 60)),
     "MESSAGE_MAX_LENGTH": 5000,
     # Largest attachment (images and PDFs) a visitor may send.
     "ATTACHMENT_MAX_BYTES": int(os.environ.get("PARLEY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)),

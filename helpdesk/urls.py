@@ -9,6 +9,7 @@ from agents import api as agent_api
 from agents import assistant_api as agent_assistant_api
 from agents import views as agent_views
 from agents.presence import widget_online
+from agents.reports import api as report_api
 from chat import api as widget_api
 from chat.assistant import api as assistant_api
 from chat.privacy import api as privacy_api
@@ -70,6 +71,8 @@ agent_patterns = [
     path("canned/<id:canned_id>/", agent_api.CannedResponseDetailView.as_view()),
     path("teams/", agent_api.TeamListView.as_view()),
     path("agents/", agent_api.AgentListView.as_view()),
+    path("reports/", report_api.ReportView.as_view()),
+    path("reports/export/", report_api.ReportExportView.as_view()),
     path("visitors/<uuid:visitor_id>/export/", privacy_api.VisitorExportView.as_view()),
     path("visitors/<uuid:visitor_id>/erase/", privacy_api.VisitorEraseView.as_view()),
     path("me/", account_api.MeView.as_view()),
@@ -81,6 +84,7 @@ agents_ui_patterns = (
     [
         path("", agent_views.dashboard, name="dashboard"),
         path("settings/", agent_views.settings_page, name="settings"),
+        path("reports/", agent_views.reports_page, name="reports"),
         path("welcome/<uidb64>/<token>/", agent_views.WelcomeView.as_view(), name="welcome"),
     ],
     "agents",

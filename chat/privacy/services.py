@@ -46,6 +46,8 @@ def visitor_export(*, visitor: Visitor) -> IO[bytes]:
                 "name": visitor.name,
                 "email": visitor.email,
                 "external_id": visitor.external_id,
+                "verified_at": _time(visitor.verified_at),
+                "attributes": visitor.attributes,
                 "metadata": visitor.metadata,
                 "widget": visitor.widget.key if visitor.widget_id else None,
                 "created_at": visitor.created_at.isoformat(),
@@ -162,7 +164,13 @@ def _clear_visitor(visitor: Visitor) -> None:
             recipients="", subject=""
         )
     Visitor.objects.filter(pk=visitor.pk).update(
-        name="", email="", external_id="", metadata={}, erased_at=timezone.now()
+        name="",
+        email="",
+        external_id="",
+        verified_at=None,
+        attributes={},
+        metadata={},
+        erased_at=timezone.now(),
     )
 
 

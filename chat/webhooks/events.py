@@ -45,7 +45,14 @@ def conversation(ticket: Ticket) -> dict:
         "assignee": chat_events.agent_payload(ticket.assignee),
         "team": {"id": ticket.team_id, "name": ticket.team.name} if ticket.team else None,
         "widget": visitor.widget.key if visitor.widget_id else None,
-        "visitor": {"id": str(visitor.pk), "name": visitor.display_name, "email": visitor.email},
+        "visitor": {
+            "id": str(visitor.pk),
+            "name": visitor.display_name,
+            "email": visitor.email,
+            # The receiver's own user id, when its site signed the visitor in
+            # (chat.identity): how it tells which of its customers is asking.
+            "user_id": visitor.external_id if visitor.is_verified else None,
+        },
         "rating": ticket.rating,
         "rating_comment": ticket.rating_comment,
         "created_at": ticket.created_at.isoformat(),

@@ -5,6 +5,13 @@
 import { fillSelect, h, setText } from "./dom.js";
 import { PRIORITY_LABELS, STATUS_LABELS } from "./labels.js";
 import { assigneeId } from "./store.js";
+import { agentStatus } from "./team.js";
+
+// What a transfer to someone who is not there means, so the agent can think again.
+const ABSENT_TEXT = {
+  away: "They set themselves away, so they may not see this chat for a while. The visitor waits meanwhile.",
+  offline: "They have no dashboard open, so they will not see this chat until they are back. The visitor waits meanwhile.",
+};
 
 const STATUS_OPTIONS = Object.entries(STATUS_LABELS).map(([value, label]) => ({ value, label }));
 const PRIORITY_OPTIONS = Object.entries(PRIORITY_LABELS).map(([value, label]) => ({ value, label }));
@@ -23,9 +30,11 @@ export class TicketActions {
   /**
    * @param root  the ticket header
    * @param save  (ticketId, fields) => Promise: PATCHes and applies the answer
+   * @param confirm  ({title, text, confirm}) => Promise<boolean>: asks the agent
    */
-  constructor(root, save) {
+  constructor(root, save, confirm) {
     this.save = save;
+    this.confirm = confirm;
     this.ticket = null;
     this.context = { agents: [], teams: [], meId: null };
     this.pending = new Set(); // fields with a PATCH on its way: a render won't undo the user's choice
@@ -41,7 +50,7 @@ export class TicketActions {
     this.error = $("action-error");
 
     this.assignMe.addEventListener("click", () => this.assignToMe());
-    this.assignee.addEventListener("change", () => this.transfer("assignee", this.assignee.value));
+    this.assignee.addEventListener("change", () => this.transferTo(this.assignee.value));
     this.team.addEventListener("change", () => this.transfer("team", this.team.value));
     this.status.addEventListener("change", () => this.change({ status: this.status.value }));
     this.priority.addEventListener("change", () => this.change({ priority: this.priority.value }));
@@ -101,6 +110,30 @@ export class TicketActions {
 
   resolve() {
     if (this.ticket && this.ticket.status !== "resolved") this.change({ status: "resolved" });
+  }
+
+  /** The assignee select: a colleague who is away or offline only once the agent
+   *  confirms, as the chat would wait on someone who is not there. The server
+   *  takes either; presence is what the dashboard already shows (team.js). */
+  async transferTo(value) {
+    const ticketId = this.ticket?.id;
+    const agent = this.context.agents.find((a) => String(a.id) === value);
+    const status = agent && agent.id !== this.context.meId ? agentStatus(agent) : "online";
+    if (status !== "online") {
+      const name = agent.name || `Agent ${agent.id}`;
+      this.pending.add("assignee"); // the select shows the choice while we ask
+      let yes = false;
+      try {
+        yes = await this.confirm({ title: `${name} is ${status}`, text: ABSENT_TEXT[status], confirm: "Transfer anyway" });
+      } finally {
+        this.pending.delete("assignee");
+      }
+      if (!yes || this.ticket?.id !== ticketId) {
+        this.render(this.ticket); // back to who has it now
+        return;
+      }
+    }
+    this.transfer("assignee", value);
   }
 
   /** An assignee or team change, carrying the transfer note if one was written. */

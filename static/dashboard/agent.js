@@ -6,6 +6,7 @@ import { TicketActions } from "./actions.js";
 import { Alerts } from "./alerts.js";
 import { api, goToLogin } from "./api.js";
 import { Composer } from "./composer.js";
+import { askToConfirm } from "./confirm.js";
 import { CollisionView, HeaderView, ThreadView, TypingView, agentThumbs } from "./conversation.js";
 import { Delivery } from "./delivery.js";
 import { byId, isTypingTarget, setAttr, setText } from "./dom.js";
@@ -53,7 +54,8 @@ const inboxPane = new InboxPane(store, {
   searchTitle: byId("search-title"),
 }, openTicket);
 const header = new HeaderView(byId("ticket-header"));
-const actions = new TicketActions(byId("ticket-header"), saveTicket);
+const actions = new TicketActions(byId("ticket-header"), saveTicket,
+  (words) => askToConfirm(byId("confirm-dialog"), words));
 const thread = new ThreadView(byId("thread"), byId("thread-status"), {
   retry: (clientId) => delivery.retry(clientId),
   discard: (clientId) => delivery.discard(clientId),
@@ -328,6 +330,7 @@ const handlers = {
     if (!ticket?.id) return;
     const previous = applyTicket(ticket);
     announceUpdate(previous, ticket);
+    sidebar.ticketChanged(ticket);
     if (ticket.id === store.currentId) delivery.scheduleGapCheck(ticket.id);
   },
 
@@ -378,8 +381,8 @@ const handlers = {
     sidebar.setOnline(visitor, Boolean(online));
   },
 
-  seen({ ticket: id, side, seq }) {
-    store.setSeen(id, side, seq);
+  seen({ ticket: id, side, seq, unread }) {
+    store.setSeen(id, side, seq, unread);
     if (id === store.currentId) renderConversation();
     renderInbox();
   },

@@ -4,6 +4,7 @@
 
 import { h, setAttr, setText, messageTime, fullTime } from "./dom.js";
 import { STATUS_LABELS } from "./labels.js";
+import { withSize } from "../shared/size.js";
 
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 60; // scrolling this close to the top loads older messages
@@ -16,6 +17,18 @@ export class HeaderView {
     this.status = root.querySelector("#ticket-status");
     this.id = root.querySelector("#ticket-id");
     this.transcript = root.querySelector("#ticket-transcript");
+    this.rating = root.querySelector("#ticket-rating");
+  }
+
+  // The visitor's rating and comment, once they gave one (also in the reports).
+  renderRating(ticket) {
+    const rated = Number.isInteger(ticket.rating);
+    this.rating.hidden = !rated;
+    if (!rated) return;
+    const stars = "★".repeat(ticket.rating) + "☆".repeat(5 - ticket.rating);
+    const comment = ticket.rating_comment ? ` “${ticket.rating_comment}”` : "";
+    setText(this.rating, `${stars} ${ticket.rating}/5${comment}`);
+    setAttr(this.rating, "title", `Rated ${ticket.rating} of 5 by the visitor`);
   }
 
   render(ticket) {
@@ -23,6 +36,7 @@ export class HeaderView {
     if (!ticket) return;
     setText(this.title, ticket.visitor?.name || "Visitor");
     setText(this.subject, ticket.subject || "");
+    this.renderRating(ticket);
     setText(this.status, STATUS_LABELS[ticket.status] ?? ticket.status);
     setAttr(this.status, "data-status", ticket.status);
     setAttr(this.root, "data-ticket-id", ticket.id);
@@ -64,7 +78,19 @@ export class ThreadView {
       actions[button.dataset.action]?.(item.dataset.clientId, button);
     });
     this.olderButton.addEventListener("click", () => actions.loadOlder());
+    // Whether the agent is following the newest line. Kept from scrolling, not
+    // read at render time: a picture that loads after the line went in grows the
+    // thread, and that must not unstick it. Only the agent scrolling up does:
+    // above where scrollToBottom last left the thread (autoTop).
+    this.pinned = true;
+    this.autoTop = 0;
+    // load does not bubble; capture catches each picture as it arrives.
+    list.addEventListener("load", () => {
+      if (this.pinned) this.scrollToBottom();
+    }, true);
     list.addEventListener("scroll", () => {
+      if (this.isNearBottom()) this.pinned = true;
+      else if (list.scrollTop < this.autoTop) this.pinned = false;
       if (list.scrollTop < NEAR_TOP_PX && !this.older.hidden && !this.olderButton.disabled
           && !this.olderError.textContent) {
         actions.loadOlder();
@@ -79,6 +105,7 @@ export class ThreadView {
 
   scrollToBottom() {
     this.list.scrollTop = this.list.scrollHeight;
+    this.autoTop = this.list.scrollTop;
   }
 
   /**
@@ -93,7 +120,7 @@ export class ThreadView {
       this.ticketId = conv.ticketId;
       forceScroll = true;
     }
-    const stick = forceScroll || this.isNearBottom();
+    const stick = forceScroll || this.pinned || this.isNearBottom();
     // Older messages go in above what is on screen: keep that where it is.
     const anchor = stick ? null : this.older.nextElementSibling;
     const anchorTop = anchor?.getBoundingClientRect().top;
@@ -141,6 +168,7 @@ export class ThreadView {
     setText(this.statusLine, status);
     this.statusLine.hidden = !status;
 
+    this.pinned = stick;
     if (stick) this.scrollToBottom();
     else if (anchor?.isConnected) this.list.scrollTop += anchor.getBoundingClientRect().top - anchorTop;
   }
@@ -265,16 +293,10 @@ function timeView(value) {
 // Only links the server made: a payload can never smuggle in another scheme.
 const ATTACHMENT_PATH = "/api/attachments/";
 
-function fileSize(bytes) {
-  return bytes >= 1024 * 1024
-    ? `${(bytes / (1024 * 1024)).toFixed(1)} MB`
-    : `${Math.max(1, Math.round(bytes / 1024))} KB`;
-}
-
 function attachmentView({ url, name, content_type: type, size }) {
   if (url === null) {
     // Ours, still uploading (or failed): no link yet.
-    return h("span", { class: "msg-attachment is-local" }, `${name} (${fileSize(size)})`);
+    return h("span", { class: "msg-attachment is-local" }, withSize(name, size));
   }
   if (typeof url !== "string" || !url.startsWith(ATTACHMENT_PATH)) return null;
   const link = h("a", {
@@ -282,7 +304,7 @@ function attachmentView({ url, name, content_type: type, size }) {
     "data-testid": "thread-attachment", "data-content-type": type,
   });
   if (String(type).startsWith("image/")) link.append(h("img", { src: url, alt: name, loading: "lazy" }));
-  else link.append(`${name} (${fileSize(size)})`);
+  else link.append(withSize(name, size));
   return link;
 }
 

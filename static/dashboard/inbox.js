@@ -92,7 +92,11 @@ function updateRow(item, ticket, { unread, current, snippet, now }) {
   setAttr(button, "data-status", ticket.status);
   setAttr(button, "aria-current", current ? "true" : null);
 
-  setText(button.querySelector(".row-name"), ticket.visitor?.name || "Visitor");
+  const name = button.querySelector(".row-name");
+  setText(name, ticket.visitor?.name || "Visitor");
+  // Signed by the site (docs/identity.md): a tick, and a word for screen readers.
+  setAttr(name, "data-verified", ticket.visitor?.verified ? "true" : null);
+  setAttr(name, "title", ticket.visitor?.verified ? "Verified by your site" : null);
   const time = button.querySelector(".row-time");
   const when = ticket.last_message_at || ticket.created_at;
   setText(time, shortTime(when));

@@ -1,5 +1,6 @@
-// The visitor sidebar: who the visitor is, where they are on the site, their
-// local time and whether they are online, and their earlier conversations.
+// The visitor sidebar: who the visitor is (verified by the host site or not, with
+// the attributes the site passed), where they are on the site, their local time
+// and whether they are online, and their earlier conversations.
 // Collapsible; the choice is remembered in this browser.
 
 import { api } from "./api.js";
@@ -48,6 +49,9 @@ export class VisitorSidebar {
       status: root.querySelector(".sidebar-status"),
       facts: root.querySelector(".sidebar-facts"),
       name: $("sidebar-name"),
+      verified: $("sidebar-verified"),
+      identity: $("sidebar-identity"),
+      attributes: $("sidebar-attributes"),
       email: $("sidebar-email"),
       online: $("sidebar-online"),
       localTime: $("sidebar-local-time"),
@@ -122,6 +126,12 @@ export class VisitorSidebar {
     this.render();
   }
 
+  /** A ticket.updated frame: a visitor who signs in mid-chat (docs/identity.md)
+   *  hands the ticket to the verified person, whom the sidebar then shows. */
+  ticketChanged(ticket) {
+    if (ticket.id === this.ticketId && this.visitor && ticket.visitor?.id !== this.visitor.id) this.refresh();
+  }
+
   /** A visitor.presence frame. */
   setOnline(visitorId, online) {
     if (!this.visitor || this.visitor.id !== visitorId) return;
@@ -142,6 +152,7 @@ export class VisitorSidebar {
 
     setText(el.name, visitor.name || "Anonymous visitor");
     setText(el.email, visitor.email || "—");
+    this.renderIdentity();
     setAttr(el.online, "data-online", visitor.online ? "true" : "false");
     const lastSeen = visitor.last_seen_at ? `, last seen ${shortTime(visitor.last_seen_at)}` : "";
     setText(el.online, visitor.online ? "Online now" : `Offline${lastSeen}`);
@@ -160,6 +171,19 @@ export class VisitorSidebar {
       h("span", { class: "sidebar-ticket-meta" },
         `#${t.id} · ${STATUS_LABELS[t.status] ?? t.status} · ${shortTime(t.created_at)}`)))));
     el.ticketsEmpty.hidden = others.length > 0;
+  }
+
+  /** The user id and attributes the site signed in with; values are text, so a
+   *  site's (or a visitor's) markup in them shows as typed. */
+  renderIdentity() {
+    const { el, visitor } = this;
+    el.verified.hidden = !visitor.verified;
+    el.identity.hidden = !visitor.verified;
+    const rows = visitor.verified ? [["User id", visitor.user_id], ...Object.entries(visitor.attributes ?? {})] : [];
+    el.attributes.replaceChildren(...rows.flatMap(([name, value]) => [
+      h("dt", {}, name),
+      h("dd", { "data-testid": "sidebar-attribute" }, String(value)),
+    ]));
   }
 
   renderClock() {

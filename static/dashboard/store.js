@@ -139,7 +139,12 @@ export class Store {
     const previous = this.tickets.get(ticket.id);
     // A frame may be older than what we hold (it raced another); never go back.
     if (previous && previous.last_seq > ticket.last_seq) {
-      ticket = { ...ticket, last_seq: previous.last_seq, last_message_at: previous.last_message_at };
+      ticket = {
+        ...ticket,
+        last_seq: previous.last_seq,
+        last_message_at: previous.last_message_at,
+        agent_unread: previous.agent_unread,
+      };
     }
     this.tickets.set(ticket.id, ticket);
     if (OPEN_STATUSES.has(ticket.status)) this.inbox.add(ticket.id);
@@ -147,12 +152,12 @@ export class Store {
     return ticket;
   }
 
-  /** The row ``ticket.activity`` makes of a ticket we hold: its last message and
-   *  the visitor's wait, the rest as it was. Null for a ticket we don't hold (the
+  /** The row ``ticket.activity`` makes of a ticket we hold: its last message, the
+   *  visitor's wait and the unread count, the rest as it was. Null for a ticket we don't hold (the
    *  frame carries too little to show it: fetch it whole). */
-  withActivity({ ticket: id, last_seq, last_message_at, waiting_since }) {
+  withActivity({ ticket: id, last_seq, last_message_at, waiting_since, agent_unread }) {
     const ticket = this.tickets.get(id);
-    return ticket ? { ...ticket, last_seq, last_message_at, waiting_since } : null;
+    return ticket ? { ...ticket, last_seq, last_message_at, waiting_since, agent_unread } : null;
   }
 
   /** The open tickets an open view shows, in inbox order. */
@@ -181,11 +186,13 @@ export class Store {
     return Math.max(ticket?.agent_seen_seq ?? 0, this.localSeen.get(id) ?? 0);
   }
 
-  /** Messages this agent has not seen yet (none on the ticket they have open). */
+  /** Messages this agent has not seen yet (none on the ticket they have open).
+   *  The server counts them (agent_unread): the thread's system lines take seqs
+   *  but are nothing to read. */
   unreadCount(id) {
     const ticket = this.tickets.get(id);
-    if (!ticket || id === this.currentId) return 0;
-    return Math.max(0, ticket.last_seq - this.seenSeq(id));
+    if (!ticket || id === this.currentId || this.seenSeq(id) >= ticket.last_seq) return 0;
+    return ticket.agent_unread ?? ticket.last_seq - this.seenSeq(id);
   }
 
   markSeenLocally(id, seq) {
@@ -197,14 +204,23 @@ export class Store {
   noteMessage(id, message) {
     const ticket = this.tickets.get(id);
     if (!ticket || message.seq <= ticket.last_seq) return;
-    this.tickets.set(id, { ...ticket, last_seq: message.seq, last_message_at: message.created_at });
+    const counts = message.sender?.type !== "system" && ticket.agent_unread !== undefined;
+    this.tickets.set(id, {
+      ...ticket,
+      last_seq: message.seq,
+      last_message_at: message.created_at,
+      ...(counts ? { agent_unread: ticket.agent_unread + 1 } : {}),
+    });
   }
 
-  setSeen(id, side, seq) {
+  /** A read receipt; an agent's carries the unread count from there (`unread`). */
+  setSeen(id, side, seq, unread) {
     const ticket = this.tickets.get(id);
     if (!ticket) return;
     const field = side === "visitor" ? "visitor_seen_seq" : "agent_seen_seq";
-    if (seq > (ticket[field] ?? 0)) this.tickets.set(id, { ...ticket, [field]: seq });
+    if (seq <= (ticket[field] ?? 0)) return;
+    const counted = side === "agent" && Number.isInteger(unread) ? { agent_unread: unread } : {};
+    this.tickets.set(id, { ...ticket, [field]: seq, ...counted });
   }
 
   /** Colleagues typing on a ticket now (their "stop" may never come). */

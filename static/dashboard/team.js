@@ -6,7 +6,9 @@ import { h, setAttr, setText } from "./dom.js";
 const STATUS_TEXT = { online: "Online", away: "Away", offline: "Offline" };
 const ORDER = { online: 0, away: 1, offline: 2 };
 
-function agentStatus(agent) {
+/** "online" or "away" as the agent chose, while they have a dashboard open;
+ *  "offline" when they have none. */
+export function agentStatus(agent) {
   if (!agent.connected) return "offline";
   return agent.status === "online" ? "online" : "away";
 }

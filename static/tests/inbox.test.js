@@ -14,6 +14,7 @@ const row = (extra = {}) => ({
   last_seq: 3,
   last_message_at: "2026-12-03T06:00:00+00:00",
   waiting_since: null,
+  agent_unread: 1,
   ...extra,
 });
 
@@ -26,11 +27,13 @@ test("ticket.activity moves a held row's last message and wait and keeps the res
     last_seq: 4,
     last_message_at: "2026-12-03T06:01:00+00:00",
     waiting_since: "2026-12-03T06:01:00+00:00",
+    agent_unread: 2,
   });
   assert.deepEqual(moved, row({
     last_seq: 4,
     last_message_at: "2026-12-03T06:01:00+00:00",
     waiting_since: "2026-12-03T06:01:00+00:00",
+    agent_unread: 2,
   }));
   assert.equal(store.tickets.get(7).last_seq, 3, "the store changes only when the row is applied");
 });

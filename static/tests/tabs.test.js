@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { mergeList, mergeTabs, note } from "../widget/src/merge.js";
-import { fresh, parseStored, whenToLoad } from "../widget/src/stored.js";
+import { belongsToAnother, claimedUserId, fresh, parseStored, whenToLoad, wiped } from "../widget/src/stored.js";
 
 function visitor(extra = {}) {
   return { ...fresh(), token: "tok", visitor: "v1", ...extra };
@@ -92,4 +92,31 @@ test("the loader fetches the widget at once for an open chat or unsent messages,
   assert.equal(whenToLoad(visitor({ ticket: 1, list: [ticket(1)] })), "now");
   assert.equal(whenToLoad(visitor({ ticket: 1, list: [ticket(1, { status: "closed" })] })), "idle");
   assert.equal(whenToLoad(visitor()), "idle");
+});
+
+test("a sign-out in one tab wipes every tab, which can't save the old visitor back", () => {
+  const a = visitor({ userId: "ann", ticket: 1, list: [ticket(1)], tickets: { 1: { read: 0 } } });
+  const b = structuredClone(a);
+  const out = wiped(b);
+  assert.equal(out.token, null);
+  assert.equal(mergeTabs(a, out), "identity");
+  assert.equal(a.token, null);
+  assert.equal(a.userId, null);
+  assert.deepEqual(a.list, []);
+  // A tab that saves before it hears of the wipe can't bring the old user back ...
+  const stale = visitor({ userId: "ann", resets: 0 });
+  assert.equal(mergeTabs(a, stale), "ignored");
+  assert.equal(a.token, null);
+  // ... and follows the wipe when it does hear.
+  assert.equal(mergeTabs(stale, out), "identity");
+  assert.equal(stale.token, null);
+});
+
+test("only another user's claim wipes the stored state; an anonymous one is kept for sign-in", () => {
+  assert.equal(belongsToAnother(visitor({ userId: "ann" }), { user_id: "ben" }), true);
+  assert.equal(belongsToAnother(visitor({ userId: "ann" }), { user_id: "ann" }), false);
+  assert.equal(belongsToAnother(visitor({ userId: "42" }), { user_id: 42 }), false);
+  assert.equal(belongsToAnother(visitor(), { user_id: "ben" }), false);
+  assert.equal(belongsToAnother(null, { user_id: "ben" }), false);
+  assert.equal(claimedUserId({ name: "Ann" }), "");
 });

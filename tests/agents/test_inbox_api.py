@@ -174,6 +174,7 @@ def test_the_payload_names_assignee_team_tags_and_visitor(bob_api, agent_cat):
         "id": str(visitor.pk),
         "name": "Dora",
         "email": "dora@example.com",
+        "verified": False,
     }
     assert listed == [payload]
 
@@ -922,6 +923,22 @@ def test_q_matches_a_shortcuts_start_or_any_of_the_text(bob_api, canned):
     assert shortcuts(bob_api.get("/api/agent/canned/", {"q": "your order"})) == ["refund"]
     assert shortcuts(bob_api.get("/api/agent/canned/", {"q": "catnap"})) == []
     assert shortcuts(bob_api.get("/api/agent/canned/", {"q": ""})) == ["greet", "refund"]
+
+
+def test_shortcuts_starting_with_q_come_before_answers_that_only_mention_it(bob_api, canned):
+    """Typing /ho means /hours, not /hello whose text says "how": Enter takes the first."""
+    CannedResponse.objects.create(shortcut="hello", body="Hello! how can I help?")
+    CannedResponse.objects.create(shortcut="hours", body="We are open 9 to 5.")
+    CannedResponse.objects.create(shortcut="shop", body="Our shop is online.")
+    assert shortcuts(bob_api.get("/api/agent/canned/", {"q": "ho"})) == ["hours", "hello", "shop"]
+    assert shortcuts(bob_api.get("/api/agent/canned/", {"q": "HO"})) == ["hours", "hello", "shop"]
+    # Among shortcut matches, and among text matches, the order is alphabetical.
+    assert shortcuts(bob_api.get("/api/agent/canned/", {"q": "h"})) == [
+        "hello",
+        "hours",
+        "greet",
+        "shop",
+    ]
 
 
 def test_an_agent_saves_their_own_answer(bob_api, agent_bob, canned):

@@ -109,6 +109,9 @@ def test_the_widget_speaks_german_when_asked(app, host, new_context):
     expect(english.get_by_test_id("parley-input")).to_have_attribute(
         "placeholder", "Write a message…"
     )
+    expect(english.get_by_test_id("parley-greeting")).to_contain_text(
+        "Hi! How can we help you today?"
+    )
     # The page asks for German; so does a German browser.
     for german in (
         open_widget(new_context(locale="en-GB"), host.page(app, lang="de")),
@@ -116,6 +119,10 @@ def test_the_widget_speaks_german_when_asked(app, host, new_context):
     ):
         expect(german.get_by_test_id("parley-input")).to_have_attribute(
             "placeholder", "Nachricht schreiben…"
+        )
+        # The widget's stock greeting too, not only Parley's own words.
+        expect(german.get_by_test_id("parley-greeting")).to_contain_text(
+            "Hallo! Wie können wir Ihnen helfen?"
         )
     visitor_says(german, "Hallo")
     assert widget_bodies(german)[-1][1] == "Hallo"

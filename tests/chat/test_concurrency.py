@@ -78,3 +78,20 @@ def test_the_same_client_id_sent_concurrently_is_stored_once(visitor_ann):
     assert len(set(stored_ids)) == 1
     ticket.refresh_from_db()
     assert ticket.last_seq == 1
+
+
+def test_one_user_signing_in_on_several_devices_at_once_is_one_visitor():
+    """The partial unique constraint decides the race; the losers read the winner."""
+    from chat.identity import Identity, visitor_identify
+    from helpdesk.models import Visitor, Widget
+
+    widget = Widget.objects.create(name="Acme", key="acme-race")
+    people: list[str] = []
+
+    def sign_in(index: int) -> None:
+        person = visitor_identify(widget=widget, identity=Identity(user_id="ann"), current=None)
+        people.append(str(person.pk))
+
+    assert run_in_threads(sign_in, THREADS) == []
+    assert len(set(people)) == 1 and len(people) == THREADS
+    assert Visitor.objects.filter(widget=widget, external_id="ann").count() == 1

@@ -91,6 +91,8 @@ def test_the_export_holds_the_visitor_their_conversations_and_their_files(chatte
         "name": "Ann",
         "email": "ann@example.com",
         "external_id": "crm-42",
+        "verified_at": None,
+        "attributes": {},
         "metadata": {"page_url": "https://shop.example/cart", "locale": "de-DE"},
         "widget": "acme",
         "created_at": None,

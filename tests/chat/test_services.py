@@ -73,6 +73,7 @@ def test_a_message_that_changes_nothing_else_tells_inboxes_only_what_it_moves(
             "last_seq": message.seq,
             "last_message_at": ticket_ann.last_message_at.isoformat(),
             "waiting_since": ticket_ann.waiting_since.isoformat(),
+            "agent_unread": ticket_ann.agent_unread,
         }
     ]
 
@@ -257,7 +258,63 @@ def test_read_receipts_never_move_backwards_or_past_the_end(
         assert mark_seen(ticket=ticket_ann, side="agent", seq=2) == 2
         assert mark_seen(ticket=ticket_ann, side="agent", seq=1) == 2
         assert mark_seen(ticket=ticket_ann, side="agent", seq=99) == 3
-    assert broadcasts[-1][1] == {"type": "seen", "ticket": ticket_ann.pk, "side": "agent", "seq": 3}
+    to_agents = [event for groups, event in broadcasts if groups == [events.AGENTS_GROUP]]
+    assert to_agents[-1] == {
+        "type": "seen",
+        "ticket": ticket_ann.pk,
+        "side": "agent",
+        "seq": 3,
+        "unread": 0,
+    }
+
+
+def system_says(ticket, body):
+    return post_message(ticket=ticket, sender=Sender.system(), body=body, internal=True)
+
+
+def unread(ticket):
+    ticket.refresh_from_db()
+    return events.ticket_payload(ticket)["agent_unread"]
+
+
+def test_unread_counts_what_people_wrote_not_the_threads_system_lines(ticket_ann, agent_bob):
+    """One visitor message and "Assigned automatically" is one unread, not two."""
+    first = visitor_says(ticket_ann, "Is anyone there?")
+    system_says(ticket_ann, "Assigned to Bob automatically")
+    assert unread(ticket_ann) == 1
+    # A colleague's note is something to read; a status line is not.
+    agent_says(ticket_ann, agent_bob, "Checking the order", internal=True)
+    system_says(ticket_ann, "Bob set the status to open")
+    assert unread(ticket_ann) == 2
+    # Reading counts again from where the agent got to.
+    mark_seen(ticket=ticket_ann, side="agent", seq=first.seq)
+    assert unread(ticket_ann) == 1
+    mark_seen(ticket=ticket_ann, side="agent", seq=ticket_ann.last_seq)
+    assert unread(ticket_ann) == 0
+    system_says(ticket_ann, "Transferred to Cat")
+    assert unread(ticket_ann) == 0
+    visitor_says(ticket_ann, "Hello?")
+    assert unread(ticket_ann) == 1
+
+
+def test_the_agents_seen_frame_carries_the_new_unread_count(
+    ticket_ann, broadcasts, django_capture_on_commit_callbacks
+):
+    first = visitor_says(ticket_ann, "a")
+    visitor_says(ticket_ann, "b")
+    system_says(ticket_ann, "Assigned to Bob automatically")
+    with django_capture_on_commit_callbacks(execute=True):
+        mark_seen(ticket=ticket_ann, side="agent", seq=first.seq)
+    seen = {tuple(groups): event for groups, event in broadcasts if event["type"] == "seen"}
+    assert seen[(events.AGENTS_GROUP,)] == {
+        "type": "seen",
+        "ticket": ticket_ann.pk,
+        "side": "agent",
+        "seq": first.seq,
+        "unread": 1,
+    }
+    # The visitor hears only how far the agent read.
+    assert "unread" not in seen[(events.visitor_group(ticket_ann.visitor_id),)]
 
 
 def test_an_agent_reading_internal_notes_does_not_reveal_them_to_the_visitor(

@@ -113,6 +113,8 @@ def test_a_session_refresh_stores_the_pre_chat_answers(api, visitor_ann):
         "id": str(visitor_ann.pk),
         "name": "<b>Ann</b>",
         "email": "ann@example.com",
+        "verified": False,
+        "user_id": None,
     }
 
 

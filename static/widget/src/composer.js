@@ -7,6 +7,7 @@ import { ask, asking } from "./assistant.js";
 import { flush, onAck, queue } from "./delivery.js";
 import { FILE_TYPES } from "./env.js";
 import { problems } from "./forms.js";
+import { HttpError } from "./http.js";
 import { typingInput, typingStop } from "./receipts.js";
 import { ctx, state, uploads } from "./state.js";
 import { render, ui } from "./view.js";
@@ -67,7 +68,9 @@ export function onFile() {
 // thing that may, and anything else waits for its ticket (see confirm).
 export async function upload(entry) {
   const id = entry.client_id;
+  clearHint(entry);
   delete entry.failed;
+  delete entry.rejected;
   uploads.set(id, entry);
   render(true);
   const form = new FormData();
@@ -82,6 +85,9 @@ export async function upload(entry) {
     if (ctx.ticketlessInFlight === id) ctx.ticketlessInFlight = null;
     if (!uploads.has(id)) return;
     entry.failed = ui.hint.textContent = problems(e)[1];
+    // Refused for what the file is (its type, its size): sending the same bytes
+    // again cannot help, so the visitor is offered Remove only.
+    entry.rejected = e instanceof HttpError && [400, 413, 415].includes(e.status);
     render();
     flush();
   }
@@ -113,3 +119,8 @@ export function insert(text) {
   onInput();
 }
 
+// The composer's line about `entry` goes when the entry is retried or removed;
+// a line about anything since stays.
+export function clearHint(entry) {
+  if (entry.failed && ui.hint.textContent === entry.failed) ui.hint.textContent = "";
+}

@@ -4,7 +4,7 @@
 import { CLOSE_NORMAL, newClientId } from "../../shared/protocol.js";
 import { ticketsBehind } from "../../shared/seq.js";
 import { attention } from "./attention.js";
-import { upload } from "./composer.js";
+import { clearHint, upload } from "./composer.js";
 import { noop } from "./env.js";
 import { markDone, mergeTabs, note as noteIn } from "./merge.js";
 import { put, switchTicket, sync } from "./messages.js";
@@ -207,6 +207,7 @@ export function retry(clientId) {
 export function discard(clientId) {
   const entry = findEntry(clientId);
   if (!entry || !entry.failed) return;
+  clearHint(entry);
   markDone(state, clientId);
   uploads.delete(clientId);
   store.save();
@@ -220,6 +221,8 @@ export function merge(other) {
   const outcome = mergeTabs(state, other);
   if (outcome === "ignored") return;
   if (outcome === "identity") {
+    // Signed out in another tab: this page's claim went with it.
+    if (!state.token) [ctx.wanted, ctx.sessionDone, ctx.identity] = [false, false, null];
     switchTicket(state.ticket, true);
     drop(CLOSE_NORMAL);
     return render();

@@ -340,6 +340,7 @@ export function renderBottom() {
   if (mode === "list") ui.bar.append(ui.newBtn);
   ui.bottom.replaceChildren(...(pane ? [pane] : []));
   ui.bottom.hidden = !pane;
+  ui.bottom.dataset.mode = mode;
   if (mode === "compose" || mode === "ask") onInput();
   if (inside) focusView();
 }

@@ -1,6 +1,8 @@
 // The loader: what a host page's script tag runs (built to static/widget/parley.js).
 //   <script src="https://help.example.com/static/widget/parley.js" data-key="demo" async></script>
 // Optional: data-transport="auto|websocket|fallback", data-lang="en|de".
+// Parley.identify({...}) and Parley.logout() may be called before this file has
+// run, through the one-line stub in docs/identity.md: its queue is played here.
 //
 // It asks for the widget's config, draws the launcher in an open Shadow DOM (of
 // the page's CSS only --parley-accent and --parley-accent-text get in), and
@@ -14,14 +16,16 @@ import { backoffDelay } from "../../shared/protocol.js";
 import { HttpError, request } from "./http.js";
 import CSS from "./launcher.css";
 import { ICON_CHAT, icon, textOn } from "./paint.js";
-import { parseStored, storageKey, whenToLoad } from "./stored.js";
+import { belongsToAnother, parseStored, storageKey, whenToLoad, wiped } from "./stored.js";
 
 // Both set by the build (build.mjs).
 const VERSION = __PARLEY_VERSION__;
 const WIDGET_FILE = __PARLEY_WIDGET__;
 
 (() => {
-  if (window.Parley) return; // the tag was included twice
+  // The page's stub (docs/identity.md) holds calls made before this file ran.
+  const early = window.Parley && Array.isArray(window.Parley.q) ? window.Parley.q : null;
+  if (window.Parley && !early) return; // the tag was included twice
 
   // currentScript only exists while this file first runs.
   const script = document.currentScript || document.querySelector('script[src*="/widget/parley.js"]');
@@ -45,6 +49,30 @@ const WIDGET_FILE = __PARLEY_WIDGET__;
   } catch {
     /* storage disabled: a visitor without a past here */
   }
+  let identity = null; // the page's last Parley.identify claim
+
+  // Signed out, or another user: nothing of the last one stays, in any tab.
+  function wipe() {
+    stored = wiped(stored);
+    try {
+      localStorage.setItem(storageKey(server, key), JSON.stringify(stored));
+    } catch {
+      /* nothing kept to wipe */
+    }
+  }
+
+  function identify(claim) {
+    if (!claim || typeof claim !== "object") return console.error("Parley: identify needs an object (docs/identity.md)");
+    if (widget) return widget.identify(claim);
+    if (belongsToAnother(stored, claim)) wipe();
+    identity = claim;
+  }
+
+  function logout() {
+    identity = null;
+    if (widget) widget.logout();
+    else wipe();
+  }
 
   let widget = null; // the widget proper's {state, open, close}, once it runs
   let openWanted = false;
@@ -67,6 +95,7 @@ const WIDGET_FILE = __PARLEY_WIDGET__;
       cfg,
       drawn,
       openWanted: () => openWanted,
+      identity: () => identity,
       ready: (api) => (widget = api),
     };
     // Fetched only now, it may fail on a flaky line: the next reach tries again.
@@ -149,7 +178,10 @@ const WIDGET_FILE = __PARLEY_WIDGET__;
         : { connected: false, transport: forced === "fallback" ? "fallback" : "websocket", ticket: stored && stored.ticket, lastSeq: 0, outbox: stored ? stored.outbox.length : 0, view: null },
     open: () => (widget ? widget.open() : ((openWanted = true), load())),
     close: () => (widget ? widget.close() : (openWanted = false)),
+    identify,
+    logout,
   });
+  for (const [name, ...args] of early || []) if (name === "identify" || name === "logout") window.Parley[name](...args);
 
   boot();
 })();

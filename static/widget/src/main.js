@@ -6,6 +6,7 @@ import { calm } from "./attention.js";
 import { merge } from "./delivery.js";
 import { PROBE_EVERY, REOPEN, STORAGE_KEY, handoff, noop } from "./env.js";
 import { session } from "./api.js";
+import { identify, logout } from "./identity.js";
 import { markRead } from "./receipts.js";
 import { ctx, log, state } from "./state.js";
 import { parseStored } from "./stored.js";
@@ -17,6 +18,8 @@ async function start() {
   ctx.T = ctx.cfg.words;
   ctx.lang = ctx.cfg.language;
   ctx.agentsOnline = ctx.cfg.agents_online;
+  // Given before this file ran; the loader already wiped another user's state.
+  ctx.identity = handoff.identity();
   mount(handoff.drawn);
   handoff.ready({
     state: () => ({
@@ -29,6 +32,8 @@ async function start() {
     }),
     open: () => setOpen(true),
     close: () => setOpen(false),
+    identify,
+    logout,
   });
   if (REOPEN) {
     ctx.wanted = true;

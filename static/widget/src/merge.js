@@ -39,16 +39,22 @@ export function note(state, id, m) {
 /**
  * Another tab saved `other`: take in what it learned into `state`, keeping this
  * tab's choice of conversation. Answers "identity" when the other tab became
- * someone else (its token was refused) and `state` followed it wholesale,
+ * someone else (its token was refused, a sign-in or out) and `state` followed it wholesale,
  * "merged" otherwise, and "ignored" for a state without a visitor yet.
  */
 export function mergeTabs(state, other) {
-  if (!other.token) return "ignored";
+  // Another tab signed out (or in as another user): nothing of the old one stays.
+  if ((other.resets || 0) > (state.resets || 0)) {
+    Object.assign(state, other);
+    return "identity";
+  }
+  // A tab that hasn't heard of the sign-out yet must not bring the old one back.
+  if (!other.token || (other.resets || 0) < (state.resets || 0)) return "ignored";
   if (other.visitor !== state.visitor) {
     Object.assign(state, other);
     return "identity";
   }
-  for (const key of ["token", "name", "email", "asked"]) state[key] = other[key];
+  for (const key of ["token", "name", "email", "asked", "userId", "signed"]) state[key] = other[key];
   const done = new Set([...state.done, ...other.done]);
   state.done = [...done].slice(-DONE_KEPT);
   state.outbox = mergeOutbox(state.outbox, other.outbox, done);

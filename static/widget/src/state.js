@@ -31,6 +31,7 @@ export const ctx = {
   T: {}, // its words, in its language (chat/widget_words.py)
   lang: "",
   wanted: Boolean(state.token), // sessions create visitors: only when needed
+  identity: null, // what the page last passed to Parley.identify (identity.js)
   view: null, // "list" or "chat"; chosen when the panel first opens
   historyLoaded: false, // the current ticket's history came over REST (or it is new)
   ws: null, // a WebSocket, or the event stream's {sse, close}

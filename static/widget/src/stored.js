@@ -9,11 +9,18 @@ export const storageKey = (server, key) => "parley:v1:" + server + ":" + key;
 // screen), rated, mailed. list: the visitor's conversations as the server
 // summarised them. outbox: sent again with the same client_id until
 // acknowledged; a null ticket opens one. done: client_ids lately settled, which
-// another tab's outbox can't bring back.
+// another tab's outbox can't bring back. userId: the site's user the token
+// stands for (Parley.identify, verified by the server), null for a visitor
+// nobody vouched for; signed: the signature that made it so, not sent again.
+// resets: how many times Parley.logout (or another user's identify) wiped this
+// state; every tab follows the highest.
 export const fresh = () => ({
   v: 1,
   token: null,
   visitor: null,
+  userId: null,
+  signed: null,
+  resets: 0,
   name: "",
   email: "",
   asked: false,
@@ -54,3 +61,17 @@ export function whenToLoad(stored) {
   if (shown && !isEnded(shown)) return "now";
   return stored.token ? "idle" : "interaction";
 }
+
+/** The user id a `Parley.identify` claim names, as text ("" for none). */
+export const claimedUserId = (claim) => (claim && claim.user_id != null ? String(claim.user_id) : "");
+
+/**
+ * Must a stored state be wiped before `claim` is taken in? Yes when it belongs
+ * to another of the site's users: on a shared computer the next user must not
+ * see the last one's conversations. An anonymous state is kept (its open chat
+ * goes with the sign-in, the server decides).
+ */
+export const belongsToAnother = (stored, claim) => Boolean(stored && stored.userId) && stored.userId !== claimedUserId(claim);
+
+/** The state after a sign-out: nothing of the visitor left, tabs told. */
+export const wiped = (stored) => ({ ...fresh(), resets: ((stored && stored.resets) || 0) + 1 });

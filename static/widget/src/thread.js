@@ -2,6 +2,7 @@
 // waits in the outbox; links and attachments made safe.
 
 import { h } from "../../shared/dom.js";
+import { withSize } from "../../shared/size.js";
 import { draftShows, safeSources } from "./answer.js";
 import { rate } from "./assistant.js";
 import { discard, retry } from "./delivery.js";
@@ -58,13 +59,12 @@ export function items() {
       time: "",
       state: e.failed ? "failed" : "pending",
       error: e.failed || "",
+      rejected: Boolean(e.rejected),
       clientId: e.client_id,
     });
   }
   return out;
 }
-
-const sizeOf = (n) => (n < 1048576 ? Math.ceil(n / 1024) + " KB" : (n / 1048576).toFixed(1) + " MB");
 
 // `url` is a path on the server; anything that would lead elsewhere stays unlinked.
 function attachment(a) {
@@ -74,7 +74,7 @@ function attachment(a) {
   return h(
     link.href ? "a" : "span",
     { class: "att", "data-testid": "parley-attachment", "data-content-type": a.content_type, ...link },
-    image ? h("img", { src: link.href, alt: a.name }) : h("span", { text: `📄 ${a.name} (${sizeOf(a.size)})` })
+    image ? h("img", { src: link.href, alt: a.name }) : h("span", { text: `📄 ${withSize(a.name, a.size)}` })
   );
 }
 
@@ -101,7 +101,7 @@ export function bubble(item, continued) {
     if (item.state === "failed")
       meta.append(
         h("span", { class: "failed", title: item.error, text: ctx.T.notSent }),
-        h("button", { type: "button", class: "retry", text: ctx.T.retry, onclick: () => retry(item.clientId) }),
+        ...(item.rejected ? [] : [h("button", { type: "button", class: "retry", text: ctx.T.retry, onclick: () => retry(item.clientId) })]),
         h("button", { type: "button", class: "retry", text: ctx.T.remove, onclick: () => discard(item.clientId) })
       );
   }
