@@ -39,6 +39,16 @@ def test_an_administrator_sees_a_chat_just_answered_in_the_reports(
     visitor_says(visitor, "How do I read last month's invoice?")
     open_ticket(dashboard, visitor.evaluate("Parley.state().ticket"))
     agent_says(dashboard, "Under Billing, then Invoices.")
+    # The visitor ends the chat and rates it; the agent sees the rating, as text.
+    visitor.get_by_test_id("parley-end").click()
+    visitor.get_by_test_id("parley-end-confirm").click()
+    visitor.get_by_test_id("parley-rating-star").nth(3).click()
+    visitor.get_by_test_id("parley-rating-comment").fill("<b>Quick</b> and kind")
+    visitor.get_by_test_id("parley-rating-submit").click()
+    expect(visitor.get_by_test_id("parley-rating-done")).to_be_visible()
+    expect(dashboard.get_by_test_id("ticket-rating")).to_have_text(
+        "\u2605\u2605\u2605\u2605\u2606 4/5 \u201c<b>Quick</b> and kind\u201d"
+    )
 
     reports.reload()
     expect(reports.locator("body[data-loaded=true]")).to_be_attached()
@@ -48,6 +58,9 @@ def test_an_administrator_sees_a_chat_just_answered_in_the_reports(
     expect(ada).to_have_count(1)
     expect(ada.locator("td").nth(2)).not_to_have_text(f"{NOTHING} / {NOTHING}")
     expect(reports.get_by_test_id("report-frt")).not_to_have_text(NOTHING)
+    comment = reports.get_by_test_id("report-comment").first
+    expect(comment).to_contain_text("<b>Quick</b> and kind")
+    expect(comment.locator("b")).to_have_count(0)
     # uPlot drew the charts (canvas), not the page by hand.
     for chart in ("chart-days", "chart-hours", "chart-ratings"):
         expect(reports.get_by_test_id(chart).locator("canvas")).to_have_count(1)

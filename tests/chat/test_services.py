@@ -297,6 +297,25 @@ def test_unread_counts_what_people_wrote_not_the_threads_system_lines(ticket_ann
     assert unread(ticket_ann) == 1
 
 
+def test_tickets_from_before_the_count_get_it_from_their_messages(
+    ticket_ann, ticket_ben, agent_bob
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    count_unread = import_module("helpdesk.migrations.0012_ticket_agent_unread").count_unread
+    first = visitor_says(ticket_ann, "a")
+    system_says(ticket_ann, "Assigned to Bob automatically")
+    agent_says(ticket_ann, agent_bob, "a note", internal=True)
+    visitor_says(ticket_ben, "b")
+    mark_seen(ticket=ticket_ben, side="agent", seq=1)
+    mark_seen(ticket=ticket_ann, side="agent", seq=first.seq - 1)
+    Ticket.objects.update(agent_unread=0)
+    count_unread(apps, None)
+    assert (unread(ticket_ann), unread(ticket_ben)) == (2, 0)
+
+
 def test_the_agents_seen_frame_carries_the_new_unread_count(
     ticket_ann, broadcasts, django_capture_on_commit_callbacks
 ):
