@@ -1,6 +1,6 @@
 """The reports' query string: a date range and optional filters, checked."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,6 +17,8 @@ DEFAULT_DAYS = 30
 # A year and a day: a leap year's whole year, and no more, so a report stays a
 # bounded amount of work (one row per day of the range, at most).
 MAX_DAYS = 366
+# Days whose midnights exist in every time zone (date.max + 1 day does not).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 
 
 class ReportQuerySerializer(serializers.Serializer):
@@ -34,6 +36,11 @@ class ReportQuerySerializer(serializers.Serializer):
         zone = ZoneInfo(settings.TIME_ZONE)
         end = attrs.get("end") or timezone.now().astimezone(zone).date()
         start = attrs.get("start") or end - timedelta(days=DEFAULT_DAYS - 1)
+        if start < FIRST_DAY or end > LAST_DAY:
+            raise serializers.ValidationError(
+                {"start" if start < FIRST_DAY else "end": _("Pick days from 1970 to 9998.")},
+                code="range_out_of_bounds",
+            )
         if end < start:
             raise serializers.ValidationError(
                 {"end": _("The range ends before it starts.")}, code="range_reversed"

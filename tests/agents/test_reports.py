@@ -270,6 +270,8 @@ def test_agents_and_strangers_may_not(agent_bob):
         ({"agent": "abc"}, "agent"),
         ({"team": "999999"}, "team"),
         ({"tag": "-1"}, "tag"),
+        ({"start": "9999-12-30", "end": "9999-12-31"}, "end"),
+        ({"start": "0001-01-01", "end": "0001-01-02"}, "start"),
     ],
 )
 def test_bad_input_is_a_clear_error(admin_api, params, field):
