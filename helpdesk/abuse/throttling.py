@@ -11,8 +11,8 @@ the limit.
 While the cache can't be reached the limits are not counted and every hit is
 let through: the message path stores and acks a visitor's message with Redis
 down (docs/protocol.md, "A lost tail"), and a limit that refused it would lose
-the visitor's words to protect against a flood that the socket caps and body
-limits still hold back.
+the visitor's words to protect against a flood that each socket's own frame
+limit and the body limits, kept in the process, still hold back.
 """
 
 import functools
