@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
@@ -109,7 +109,17 @@ def _waiting_since_after(ticket: Ticket, sender: Sender, now: datetime) -> datet
     return ticket.waiting_since
 
 
-@transaction.atomic
+def _refusal(ticket: Ticket, sender: Sender) -> ValidationError | None:
+    """Why ``sender`` may not write to the locked ``ticket`` now, if they may not."""
+    # The system still records what happens to a closed ticket (who closed it).
+    if ticket.is_closed and sender.type != Message.SenderType.SYSTEM:
+        return ValidationError(_("This conversation is closed."), code="ticket_closed")
+    # Checked here, not only when a token is shown: an open socket outlives a block.
+    if sender.type == Message.SenderType.VISITOR and ticket.visitor.is_blocked:
+        return ValidationError(_("This visitor is blocked."), code="blocked")
+    return None
+
+
 def post_message(
     *,
     ticket: Ticket,
@@ -135,29 +145,71 @@ def post_message(
     # System lines may be internal too: the thread's record of assignments.
     if internal and sender.type not in {Message.SenderType.AGENT, Message.SenderType.SYSTEM}:
         raise ValidationError(_("Only agents can write internal notes."), code="forbidden_internal")
+    try:
+        return _store_message(
+            ticket_id=ticket.pk,
+            sender=sender,
+            body=body,
+            client_id=client_id,
+            internal=internal,
+            attachment=attachment,
+            attachment_type=attachment_type,
+            changed=set(changed),
+            by=by,
+        )
+    except IntegrityError:
+        # A resend: the unique (ticket, client_id) refused the second copy, and
+        # the transaction that tried it is rolled back whole. Found here rather
+        # than looked for before every insert: that lookup cost a tenth of a
+        # message (docs/benchmarks.md), and resends are rare.
+        existing = _stored_copy(ticket.pk, client_id)
+        if existing is None:
+            raise
+        return existing
 
+
+def _stored_copy(ticket_id: int, client_id: str | None) -> Message | None:
+    if client_id is None:
+        return None
+    # Unordered: the model's ordering would cost more to compile than the lookup.
+    return next(
+        iter(Message.objects.filter(ticket_id=ticket_id, client_id=client_id).order_by()[:1]),
+        None,
+    )
+
+
+@transaction.atomic
+def _store_message(
+    *,
+    ticket_id: int,
+    sender: Sender,
+    body: str,
+    client_id: str | None,
+    internal: bool,
+    attachment: UploadedFile | None,
+    attachment_type: str,
+    changed: set[str],
+    by: object,
+) -> Message:
     # The row lock serialises writers per ticket: seq has no gaps, and a duplicate
-    # client_id sent concurrently finds the first copy once the lock is released.
+    # client_id sent concurrently meets the first copy's unique key once the lock
+    # is released.
     # A message alone tells agents only the few fields it moves, so only the
     # visitor is joined; one that comes with changes tells the whole inbox row
     # (notify.message_posted).
-    changed = set(changed)
     ticket = selectors.locked_ticket(
-        ticket.pk, related=selectors.INBOX_RELATED if changed else ("visitor",)
+        ticket_id, related=selectors.INBOX_RELATED if changed else ("visitor",)
     )
-    if client_id is not None:
-        # Unordered: the model's ordering would cost more to compile than the lookup.
-        existing = next(
-            iter(Message.objects.filter(ticket=ticket, client_id=client_id).order_by()[:1]), None
-        )
+    refusal = _refusal(ticket, sender)
+    if client_id is not None and (refusal is not None or attachment is not None):
+        # Where the insert is not reached (a resend to a ticket closed since), or
+        # would store the file again before its key is refused, the first copy is
+        # looked for first.
+        existing = _stored_copy(ticket.pk, client_id)
         if existing is not None:
             return existing
-    # The system still records what happens to a closed ticket (who closed it).
-    if ticket.is_closed and sender.type != Message.SenderType.SYSTEM:
-        raise ValidationError(_("This conversation is closed."), code="ticket_closed")
-    # Checked here, not only when a token is shown: an open socket outlives a block.
-    if sender.type == Message.SenderType.VISITOR and ticket.visitor.is_blocked:
-        raise ValidationError(_("This visitor is blocked."), code="blocked")
+    if refusal is not None:
+        raise refusal
     if sender.type == Message.SenderType.VISITOR:
         # As the visitor is now, from the locked row: a name given since the caller
         # loaded them (a socket's hello) is on the message.

@@ -65,6 +65,8 @@ def test_a_repeated_upload_is_stored_once(ann_api, ticket_ann, media_root):
     again = upload(ann_api, ticket_ann, "a.png", PNG, client_id="f-1")
     assert again.data["message"]["id"] == first.data["message"]["id"]
     assert Message.objects.count() == 1
+    # The resend is found before its file is written, not by the insert's conflict.
+    assert len([path for path in media_root.rglob("*") if path.is_file()]) == 1
 
 
 @pytest.mark.parametrize(

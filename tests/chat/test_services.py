@@ -59,6 +59,34 @@ def test_repeated_client_id_returns_the_stored_message(
     ]
 
 
+def test_a_resend_takes_no_seq(ticket_ann):
+    visitor_says(ticket_ann, "one", client_id="c-1")
+    visitor_says(ticket_ann, "one (resent)", client_id="c-1")
+    assert visitor_says(ticket_ann, "two", client_id="c-2").seq == 2
+    ticket_ann.refresh_from_db()
+    assert (ticket_ann.last_seq, ticket_ann.agent_unread) == (2, 2)
+
+
+def test_a_resend_to_a_ticket_closed_since_gets_its_first_copy(ticket_ann):
+    first = visitor_says(ticket_ann, "bye", client_id="c-1")
+    Ticket.objects.filter(pk=ticket_ann.pk).update(status=Ticket.Status.CLOSED)
+    # The ack was lost as the chat closed: the resend is answered, not refused.
+    assert visitor_says(ticket_ann, "bye", client_id="c-1").pk == first.pk
+    with pytest.raises(ValidationError) as caught:
+        visitor_says(ticket_ann, "one more", client_id="c-2")
+    assert caught.value.code == "ticket_closed"
+
+
+def test_a_resend_inside_a_larger_change_leaves_the_rest_of_it(ticket_ann, agent_bob):
+    first = agent_says(ticket_ann, agent_bob, "on it", client_id="a-1")
+    with transaction.atomic():
+        again = agent_says(ticket_ann, agent_bob, "on it", client_id="a-1")
+        Ticket.objects.filter(pk=ticket_ann.pk).update(priority=Ticket.Priority.HIGH)
+    assert again.pk == first.pk
+    ticket_ann.refresh_from_db()
+    assert (ticket_ann.priority, ticket_ann.last_seq) == (Ticket.Priority.HIGH, 1)
+
+
 def test_a_message_that_changes_nothing_else_tells_inboxes_only_what_it_moves(
     ticket_ann, broadcasts, django_capture_on_commit_callbacks
 ):
