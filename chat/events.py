@@ -387,9 +387,11 @@ def broadcast_many(frames: list[tuple[list[str], dict]]) -> None:
         async_to_sync(send_all)()
         return
     # On a consumer's database call the loop is known: hand it the sends and let
-    # the one database thread go on to the next frame instead of waiting for them.
-    # Sends keep their order (the loop starts them in the order they came), and a
-    # failure is logged, as a robust on_commit hook would.
+    # the database thread go on to the next frame instead of waiting for them.
+    # The loop starts sends in the order they were handed over. Two threads that
+    # wrote one ticket in turn may hand theirs over the other way round; a client
+    # then sees a gap by prev_seq and fetches it (docs/protocol.md, "Delivery").
+    # A failure is logged, as a robust on_commit hook would.
     asyncio.run_coroutine_threadsafe(send_all(), loop).add_done_callback(_log_failed_send)
 
 

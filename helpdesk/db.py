@@ -1,29 +1,35 @@
-"""Database calls from the WebSocket consumers, on a connection that is kept.
+"""Database calls from the WebSocket consumers, on connections that are kept.
 
 Channels' ``database_sync_to_async`` runs the consumers' sync code on one thread
-and closes the database connection around every call, because ``CONN_MAX_AGE``
-is 0 (under ASGI each HTTP request runs on a thread of its own, so Django advises
-against persistent connections there, and a pool on PostgreSQL). For a socket
-that meant a new connection per frame: on SQLite a new file handle and its
-PRAGMAs, on PostgreSQL a trip through the pool; about a sixth of a message's CPU
-(docs/benchmarks.md).
+(the one Django's own views share under ASGI) and closes the database
+connection around every call, because ``CONN_MAX_AGE`` is 0 (under ASGI each
+HTTP request runs on a thread of its own, so Django advises against persistent
+connections there, and a pool on PostgreSQL). For a socket that meant a new
+connection per frame: on SQLite a new file handle and its PRAGMAs, on PostgreSQL
+a trip through the pool; about a sixth of a message's CPU (docs/benchmarks.md).
 
-The consumers' thread is one long-lived thread, so here it keeps one connection
-of its own: made from the default database's settings, persistent and outside
-the pool (it is the one connection a pool would lend it anyway). Each call runs
-with that connection as ``connections["default"]`` and hands it back afterwards;
-a connection that broke, or was left out of autocommit, is closed and the next
-call opens a fresh one. HTTP requests are untouched: they keep Django's
-per-request connections.
+Here the consumers' calls run on a few long-lived threads of their own
+(``PARLEY["SOCKET_DATABASE_THREADS"]``), each keeping one connection: made from
+the default database's settings, persistent and outside the pool. On PostgreSQL
+a message spends most of its time waiting on round trips, and with one thread
+every socket of the process waited in one line behind them; several threads
+overlap the waits (docs/benchmarks.md). A socket's own frames still run one
+after another (the consumer awaits each), and writers to one ticket queue on
+its row lock. Each call runs with its thread's connection as
+``connections["default"]`` and hands it back afterwards; a connection that
+broke, or was left out of autocommit, is closed and the next call opens a fresh
+one. HTTP requests are untouched: they keep Django's per-request connections.
 """
 
 import asyncio
 import functools
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 
 from asgiref.sync import SyncToAsync
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -73,10 +79,23 @@ calling_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar(
 )
 
 
+@functools.cache
+def _socket_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(
+        max_workers=settings.PARLEY["SOCKET_DATABASE_THREADS"], thread_name_prefix="parley-db"
+    )
+
+
 def database_sync_to_async(func: Callable) -> Callable[..., Awaitable]:
-    """``channels.db.database_sync_to_async`` on the thread's kept connection; a
-    decorator for methods too."""
-    call = SyncToAsync(functools.partial(run_on_kept_connection, func))
+    """``channels.db.database_sync_to_async`` on the sockets' threads and their kept
+    connections; a decorator for methods too."""
+    # Not thread-sensitive: nothing here relies on running where Django's views
+    # run, and the sockets' work must not queue behind theirs, or theirs behind it.
+    call = SyncToAsync(
+        functools.partial(run_on_kept_connection, func),
+        thread_sensitive=False,
+        executor=_socket_threads(),
+    )
 
     @functools.wraps(func)
     async def run(*args, **kwargs):
@@ -86,12 +105,16 @@ def database_sync_to_async(func: Callable) -> Callable[..., Awaitable]:
     return run
 
 
+def kept_connections() -> list[BaseDatabaseWrapper]:
+    """Every thread's kept connection so far."""
+    with _all_kept_lock:
+        return list(_all_kept)
+
+
 def close_kept_connections() -> None:
     """Close every thread's kept connection, from any thread: for the end of a
     test session, whose database is dropped next."""
-    with _all_kept_lock:
-        kept = list(_all_kept)
-    for connection in kept:
+    for connection in kept_connections():
         connection.inc_thread_sharing()
         try:
             connection.close()

@@ -452,6 +452,15 @@ PARLEY = {
     "STREAM_MAX_AGE": float(os.environ.get("PARLEY_STREAM_MAX_AGE", "300")),
     # Frames per second a socket may send on average (burst twice that) before 4429.
     "FRAME_RATE": 10,
+    # Threads that run the sockets' database work in each server process, each with
+    # a connection of its own (helpdesk/db.py). On PostgreSQL a message spends most
+    # of its time waiting on round trips, which several threads overlap; SQLite takes
+    # one writer at a time, so more threads there would only queue for its lock.
+    "SOCKET_DATABASE_THREADS": int(
+        os.environ.get(
+            "PARLEY_SOCKET_DATABASE_THREADS", "4" if os.environ.get("DATABASE_URL") else "1"
+        )
+    ),
     # Messages replayed on resume before the server answers "resync" instead.
     "REPLAY_LIMIT": 500,
     # Seconds an agent's socket goes on acting on its own check that the account is

@@ -4,6 +4,7 @@ settings that keep unit tests off the network."""
 import gc
 import json
 import os
+from collections.abc import Callable
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -17,10 +18,10 @@ from rest_framework.test import APIClient
 from chat import events
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
+from helpdesk import db
 from helpdesk.abuse.sockets import barred_here
 from helpdesk.asgi import application
 from helpdesk.celery import app as celery_app
-from helpdesk.db import close_kept_connections
 from helpdesk.memo import Memo
 
 from .factories import AgentFactory, TicketFactory, VisitorFactory, WidgetFactory
@@ -47,7 +48,7 @@ def django_db_setup(django_db_setup):
     # PostgreSQL drops no test database that is still in use: the consumers'
     # thread keeps its connection (helpdesk/db.py), and a connection a test left
     # open in a context that is gone is closed once it is collected.
-    close_kept_connections()
+    db.close_kept_connections()
     gc.collect()
 
 
@@ -73,6 +74,26 @@ def _local_layer_and_cache(settings):
     cache.clear()
     barred_here.clear()
     Memo.forget_all()
+
+
+@pytest.fixture
+def kept_queries(monkeypatch) -> Callable[[], list[str]]:
+    """Counting the queries of the consumers, which run on the kept connections of
+    their own threads (helpdesk/db.py), where ``django_assert_num_queries`` can't
+    see: a function listing every query the consumers' kept connections have run
+    since the fixture started, whichever of their threads ran it."""
+    original = db.kept_connection
+
+    def logging_connection():
+        # Set per call: a thread that makes its connection later logs as well.
+        connection = original()
+        connection.force_debug_cursor = True
+        return connection
+
+    monkeypatch.setattr(db, "kept_connection", logging_connection)
+    for connection in db.kept_connections():
+        connection.queries_log.clear()
+    return lambda: [query["sql"] for c in db.kept_connections() for query in c.queries_log]
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 from agents import tasks
 
 from ..conftest import agent_socket, receive_until
-from ..queries import kept_queries
 
 
 @pytest.fixture
@@ -41,16 +40,16 @@ def test_a_reply_over_rest_costs_a_fixed_number_of_queries(
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_reply_over_the_socket_costs_a_fixed_number_of_queries(
-    ticket_ann, agent_bob, queued
+    ticket_ann, agent_bob, queued, kept_queries
 ):
     socket, _ = await agent_socket(agent_bob)
     frame = {"type": "message.send", "ticket": ticket_ann.pk, "body": "first", "client_id": "c-0"}
     await socket.send_json_to(frame)
     await receive_until(socket, "message.ack")
-    before = len(await kept_queries())
+    before = len(kept_queries())
     await socket.send_json_to({**frame, "body": "On it", "client_id": "c-1"})
     await receive_until(socket, "message.ack")
-    queries = (await kept_queries())[before:]
+    queries = (kept_queries())[before:]
     assert len(queries) == PINNED_SOCKET, "\n".join(queries)
     await socket.disconnect()
 

@@ -1,16 +1,19 @@
 """post_message under real concurrency: threads with their own PostgreSQL
-connections racing on one ticket."""
+connections racing on one ticket, and sockets that wait on one another's locks."""
 
+import asyncio
 import threading
 
 import pytest
-from django.db import connection, connections
+from channels.db import database_sync_to_async
+from django.db import connection, connections, transaction
 
 from chat.models import Message
 from chat.services import Sender, post_message
+from chat.visitor_auth import visitor_token
 from helpdesk.models import Ticket
 
-from ..conftest import skip_or_fail
+from ..conftest import receive_until, skip_or_fail, visitor_socket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -95,3 +98,40 @@ def test_one_user_signing_in_on_several_devices_at_once_is_one_visitor():
     assert run_in_threads(sign_in, THREADS) == []
     assert len(set(people)) == 1 and len(people) == THREADS
     assert Visitor.objects.filter(widget=widget, external_id="ann").count() == 1
+
+
+async def test_a_socket_waiting_on_a_locked_ticket_holds_up_no_other_socket(ticket_ann, ticket_ben):
+    """Sockets' database work runs on several threads on PostgreSQL
+    (helpdesk/db.py): with one, every socket of the process queued behind a write
+    that waited, here on a row lock held elsewhere."""
+    ann, _ = await visitor_socket(await database_sync_to_async(visitor_token)(ticket_ann.visitor))
+    ben, _ = await visitor_socket(await database_sync_to_async(visitor_token)(ticket_ben.visitor))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_anns_ticket() -> None:
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=ticket_ann.pk)
+                locked.set()
+                release.wait(timeout=20)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_anns_ticket)
+    holder.start()
+    try:
+        assert await asyncio.to_thread(locked.wait, 10)
+        await ann.send_json_to(message_send(ticket_ann.pk, "waits for the lock"))
+        await ben.send_json_to(message_send(ticket_ben.pk, "goes ahead"))
+        assert (await receive_until(ben, "message.ack", timeout=5))[-1]["ticket"] == ticket_ben.pk
+        assert await ann.receive_nothing(timeout=0.2)
+    finally:
+        release.set()
+        await asyncio.to_thread(holder.join, 20)
+    assert (await receive_until(ann, "message.ack", timeout=5))[-1]["ticket"] == ticket_ann.pk
+    await ann.disconnect()
+    await ben.disconnect()
+
+
+def message_send(ticket_id: int, body: str) -> dict:
+    return {"type": "message.send", "ticket": ticket_id, "body": body, "client_id": body}

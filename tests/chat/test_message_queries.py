@@ -20,7 +20,6 @@ from chat.models import Message
 from chat.visitor_auth import visitor_token
 
 from ..conftest import as_visitor, visitor_socket
-from ..queries import kept_queries
 
 
 @pytest.fixture
@@ -45,17 +44,19 @@ def test_a_message_over_rest_costs_a_fixed_number_of_queries(
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_a_message_over_the_socket_costs_a_fixed_number_of_queries(ticket_ann, agents_around):
+async def test_a_message_over_the_socket_costs_a_fixed_number_of_queries(
+    ticket_ann, agents_around, kept_queries
+):
     token = await database_sync_to_async(visitor_token)(ticket_ann.visitor)
     socket, _ = await visitor_socket(token)
     frame = {"type": "message.send", "ticket": ticket_ann.pk, "body": "first", "client_id": "c-0"}
     await socket.send_json_to(frame)
     await socket.receive_json_from()
     # Whose ticket it is was checked by the first message; the socket remembers.
-    before = len(await kept_queries())
+    before = len(kept_queries())
     await socket.send_json_to({**frame, "body": "Hello?", "client_id": "c-1"})
     frames = [await socket.receive_json_from() for _ in range(2)]
-    queries = (await kept_queries())[before:]
+    queries = (kept_queries())[before:]
     assert len(queries) == PINNED_SOCKET, "\n".join(queries)
     assert "message.ack" in {frame["type"] for frame in frames}
     assert await database_sync_to_async(Message.objects.count)() == 2

@@ -13,7 +13,6 @@ from chat.visitor_auth import visitor_token
 from helpdesk.models import Visitor, Widget
 
 from ..conftest import visitor_socket
-from ..queries import kept_queries
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,20 +41,20 @@ def typing(ticket_id: int, draft: str) -> dict:
     return {"type": "typing", "ticket": ticket_id, "state": "start", "draft": draft}
 
 
-async def test_typing_in_a_known_ticket_reads_nothing_from_the_database(ticket_ann):
+async def test_typing_in_a_known_ticket_reads_nothing_from_the_database(ticket_ann, kept_queries):
     next_event = await watch(ticket_ann.pk)
     socket, _ = await visitor_socket(
         await database_sync_to_async(visitor_token)(ticket_ann.visitor)
     )
     await socket.send_json_to(typing(ticket_ann.pk, "H"))
     assert (await next_event())["draft"] == "H"
-    before = len(await kept_queries())
+    before = len(kept_queries())
     for draft in ["He", "Hel", "Hell", "Hello"]:
         await socket.send_json_to(typing(ticket_ann.pk, draft))
         event = await next_event()
         assert event["draft"] == draft
         assert event["sender"] == {"type": "visitor", "name": "Ann", "user": None}
-    assert (await kept_queries())[before:] == []
+    assert (kept_queries())[before:] == []
     await socket.disconnect()
 
 
