@@ -5,8 +5,9 @@ audit at the end (issue 14).
 Each party is a protocol v1 client as the widget and dashboard are: it holds
 messages by seq, fills a gap over REST when ``prev_seq`` or a ``pong``'s
 ``tickets`` shows one, resends what was not acked with the same ``client_id``,
-and reconnects with backoff (to the other daphne while its own is down),
-resuming from what it holds. Visitors each name an address of their own in
+and reconnects with backoff (to the other daphne while its own is down;
+after a busy close, 4503, with the widget's growing backoff), resuming from what
+it holds. Visitors each name an address of their own in
 X-Forwarded-For (the servers trust it, as behind a proxy), so the per-address
 limits see 2,000 people and not one.
 
@@ -53,6 +54,15 @@ from tests.processes import Stack, process_env
 
 SERVERS = ("soak-0", "soak-1")
 PAGE = 200
+CLOSE_BUSY = 4503  # helpdesk/handshakes.py
+BACKOFF_BASE, BACKOFF_CAP = 0.5, 30.0  # seconds; static/shared/protocol.js
+
+
+def backoff_delay(attempt: int) -> float:
+    """The widget's backoff (static/shared/protocol.js ``backoffDelay``): half of
+    the ceiling fixed, half random, the ceiling doubling from 0.5 s to 30 s."""
+    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+    return ceiling / 2 + random.random() * ceiling / 2
 
 
 @dataclass
@@ -72,6 +82,7 @@ class Party:
     ready: bool = False
     filling: set[int] = field(default_factory=set)
     pongs: int = 0
+    busy_closes: int = 0  # 4503s since the last welcome, for the backoff
 
     def __post_init__(self):
         for ticket in self.tickets:
@@ -132,13 +143,13 @@ class Soak:
             except (OSError, TimeoutError, websockets.WebSocketException) as error:
                 self.counts[f"connects failed ({type(error).__name__}: {error})"[:90]] += 1
                 continue
+            hello = {"type": "hello", "token": party.token}
             if party.kind == "visitor":
-                resume = {str(t): party.contiguous[t] for t in party.tickets}
-                await party.socket.send(
-                    json.dumps({"type": "hello", "token": party.token, "resume": resume})
-                )
-            else:
-                await party.socket.send(json.dumps({"type": "hello", "token": party.token}))
+                hello["resume"] = {str(t): party.contiguous[t] for t in party.tickets}
+            # A socket turned away busy (4503) may be closed before its hello goes
+            # out; live() reads the close.
+            with contextlib.suppress(websockets.ConnectionClosed):
+                await party.socket.send(json.dumps(hello))
             self.counts["connects"] += 1
             return
         party.socket = None
@@ -153,6 +164,7 @@ class Soak:
                 await asyncio.sleep(min(8, 0.5 * 2**attempt) * random.uniform(0.5, 1))
                 continue
             attempt = 0
+            code = None
             try:
                 async for raw in party.socket:
                     await self.on_frame(party, json.loads(raw))
@@ -160,13 +172,21 @@ class Soak:
                 code = closed.rcvd.code if closed.rcvd else "none"
                 self.counts[f"{party.kind} sockets closed ({code})"] += 1
             party.ready = False
-            if not self.stopping:
-                self.counts["reconnects"] += 1
-                await asyncio.sleep(random.uniform(0.5, 2))
+            if self.stopping:
+                break
+            if code == CLOSE_BUSY:
+                # As the widget and dashboard do: back off further with each busy
+                # close until a welcome, so a storm spreads out instead of coming back.
+                await asyncio.sleep(backoff_delay(party.busy_closes))
+                party.busy_closes += 1
+                continue
+            self.counts["reconnects"] += 1
+            await asyncio.sleep(random.uniform(0.5, 2))
 
     async def on_frame(self, party: Party, frame: dict) -> None:
         kind = frame["type"]
         if kind == "welcome":
+            party.busy_closes = 0
             if party.kind == "agent":
                 for ticket in party.tickets:  # paced: 10 frames/s per socket at most
                     after = party.contiguous[ticket]

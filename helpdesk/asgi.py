@@ -22,6 +22,7 @@ from chat.consumers import VisitorConsumer  # noqa: E402
 from helpdesk.abuse.addresses import RefuseBlockedAddresses  # noqa: E402
 from helpdesk.abuse.body_limits import BoundedBodies, guard_daphne  # noqa: E402
 from helpdesk.abuse.sockets import SocketLimits  # noqa: E402
+from helpdesk.handshakes import HandshakeAdmission  # noqa: E402
 
 websocket_urlpatterns = [
     # The widget runs on any site and authenticates with a header-free token in
@@ -45,7 +46,9 @@ application = BoundedBodies(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": URLRouter(websocket_urlpatterns),
+            # Around both sockets, so that a reconnect storm past what the process
+            # can answer in daphne's 5 s is turned away (4503) before any guard.
+            "websocket": HandshakeAdmission(URLRouter(websocket_urlpatterns)),
         }
     )
 )

@@ -504,6 +504,11 @@ PARLEY = {
     # Widget sockets one client address may hold open at once, across every server
     # process; past it a new one is closed with 4429. 0: no cap.
     "SOCKETS_PER_IP": int(os.environ.get("PARLEY_SOCKETS_PER_IP", "200")),
+    # WebSocket handshakes one server process may have in flight (connected, not
+    # yet accepted); past it a new socket is accepted and closed with 4503 (busy)
+    # at once, and the client comes back with backoff (helpdesk/handshakes.py).
+    # 0: no cap.
+    "HANDSHAKES_IN_FLIGHT": int(os.environ.get("PARLEY_HANDSHAKES_IN_FLIGHT", "50")),
     # Seconds a widget socket's address and visitor are refused (4429 at connect)
     # after the socket was closed for flooding; doubled for each further flood
     # within an hour, up to FLOOD_PENALTY_MAX.

@@ -8,6 +8,8 @@ export const CLOSE_ABNORMAL = 1006; // also what a client calls a line it gave u
 export const CLOSE_UNAUTHENTICATED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 export const CLOSE_FLOOD = 4429;
+// The server has too many handshakes in flight to answer this one in time.
+export const CLOSE_BUSY = 4503;
 
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_CAP_MS = 30_000;
@@ -20,7 +22,9 @@ export const FLOOD_WAIT_MS = 10_000;
  *                token once, the dashboard must log in again
  *   "forbidden"- 4403: never come back on your own
  *   "flood"    - 4429: come back, but not before FLOOD_WAIT_MS
- *   "retry"    - anything else: come back with backoff
+ *   "retry"    - anything else: come back with backoff; 4503 (busy) is one of
+ *                these, and like every 4xxx close it is not abnormal, so it
+ *                never moves the widget to its fallback transport
  */
 export function closeMeaning(code) {
   if (code === CLOSE_UNAUTHENTICATED) return "refused";

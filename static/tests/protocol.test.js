@@ -6,6 +6,7 @@ import { test } from "node:test";
 import {
   BACKOFF_BASE_MS,
   BACKOFF_CAP_MS,
+  CLOSE_BUSY,
   CLOSE_FLOOD,
   CLOSE_FORBIDDEN,
   CLOSE_UNAUTHENTICATED,
@@ -55,6 +56,16 @@ test("close codes say what a client must do", () => {
   assert.ok(isAbnormalClose(1006));
   assert.ok(!isAbnormalClose(1000));
   assert.ok(!isAbnormalClose(CLOSE_UNAUTHENTICATED));
+});
+
+test("a busy server (4503) is retried with backoff, and is no broken line", () => {
+  assert.equal(CLOSE_BUSY, 4503);
+  assert.equal(closeMeaning(CLOSE_BUSY), "retry");
+  assert.ok(!isAbnormalClose(CLOSE_BUSY));
+  for (let attempt = 0; attempt < 8; attempt++) {
+    assert.equal(reconnectDelay(attempt, CLOSE_BUSY, { random: low }), backoffDelay(attempt, { random: low }));
+    assert.equal(reconnectDelay(attempt, CLOSE_BUSY, { random: high }), backoffDelay(attempt, { random: high }));
+  }
 });
 
 test("client ids are UUIDs, never the same twice", () => {
