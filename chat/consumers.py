@@ -334,9 +334,9 @@ class VisitorConsumer(ProtocolConsumer):
             await database_sync_to_async(visitor_disconnected)(self.visitor.pk)
 
     async def heartbeat(self) -> None:
-        # Presence is in the cache only: renewed off the consumers' one database
-        # thread, where every socket's ping (one every 25 s per visitor) would
-        # wait behind the database work of every socket and request.
+        # Presence is in the cache only: renewed off the consumers' database
+        # threads, where every socket's ping (one every 25 s per visitor) would
+        # wait behind the database work of every socket.
         await sockets.in_thread(visitor_heartbeat)(self.visitor.pk)
 
     async def watched_last_seqs(self) -> dict[int, int]:

@@ -128,7 +128,7 @@ class RefuseBlockedAddresses:
         self.inner = inner
 
     async def __call__(self, scope, receive, send):
-        # Not thread-sensitive: on the consumers' one database thread this would
+        # Not thread-sensitive: on the consumers' database threads this would
         # wait behind every socket's work, and daphne drops a handshake the
         # application has not answered in 5 s (bench/soak.py, a restart's storm).
         check = database_sync_to_async(is_address_blocked, thread_sensitive=False)

@@ -42,7 +42,7 @@ SOCKETS = Presence("widget-socket-address")
 
 
 def in_thread(function):
-    """Cache calls only, on any thread: not on the consumers' one database thread
+    """Cache calls only, on any thread: not on the consumers' database threads
     (helpdesk/db.py), whose queue is longest when a reconnect storm comes, and
     daphne drops a handshake that waits 5 s for the application."""
     return sync_to_async(function, thread_sensitive=False)
