@@ -93,15 +93,24 @@ class Stack:
     def start_daphne(self, name: str, application: str = "helpdesk.asgi:application") -> str:
         """Serve ``application`` (Parley unless told otherwise) with daphne on a free
         port of 127.0.0.1; returns its base URL once it answers /healthz/."""
-        port = self.ports.setdefault(name, free_port())
-        log = self.tmp / f"daphne-{name}.log"
-        self.servers[name] = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
-            cwd=ROOT, env=self.env | {"PARLEY_SITE_URL": self.http(name)},
-            stdout=log.open("ab"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_for_http(self.http(name, "/healthz/"), self.servers[name], log)
-        return self.http(name)
+        return self.start_daphnes(name, application=application)[0]
+
+    def start_daphnes(self, *names: str, application: str = "helpdesk.asgi:application"):
+        """Several daphne servers (start_daphne), started together and waited for
+        together: a server spends its start-up (seconds on a busy machine) importing
+        Django and Parley, and the next need not wait for that."""
+        logs = {}
+        for name in names:
+            port = self.ports.setdefault(name, free_port())
+            logs[name] = self.tmp / f"daphne-{name}.log"
+            self.servers[name] = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
+                cwd=ROOT, env=self.env | {"PARLEY_SITE_URL": self.http(name)},
+                stdout=logs[name].open("ab"), stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        for name in names:
+            wait_for_http(self.http(name, "/healthz/"), self.servers[name], logs[name])
+        return [self.http(name) for name in names]
 
     def start_celery(self, name: str = "worker") -> None:
         """A real Celery worker on this stack's broker (Redis or the filesystem)."""
@@ -112,16 +121,22 @@ class Stack:
             cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
-    def stop(self, name: str) -> None:
-        process = self.servers.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            # An overloaded daphne may still be draining its backlog; never leave a
-            # process running after the test or benchmark that started it.
-            process.kill()
-            process.wait(timeout=15)
+    def stop(self, *names: str) -> None:
+        """Stop the processes ``names`` (SIGTERM), all at once: a Celery worker
+        takes seconds to finish its loop, and a daphne to close its sockets, and
+        the others need not wait for that."""
+        processes = [self.servers.pop(name) for name in names]
+        for process in processes:
+            process.terminate()
+        deadline = time.monotonic() + 15
+        for process in processes:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                # An overloaded daphne may still be draining its backlog; never
+                # leave a process running after the test or benchmark that started it.
+                process.kill()
+                process.wait(timeout=15)
 
     def kill(self, name: str) -> None:
         """SIGKILL, as the OOM killer would: no cleanup and no goodbye; the kernel
@@ -145,8 +160,7 @@ class Stack:
         return self.tokens[username]
 
     def stop_all(self) -> None:
-        for name in list(self.servers):
-            self.stop(name)
+        self.stop(*self.servers)
 
 
 class RedisServer:

@@ -33,8 +33,7 @@ def servers(tmp_path_factory):
         PARLEY_RATE_SESSION_PER_IP=f"{SESSIONS_PER_DAY}/day",
         PARLEY_CLIENT_ADDRESS_HEADER="X-Forwarded-For",
     ) as stack:
-        stack.start_daphne("a")
-        stack.start_daphne("b")
+        stack.start_daphnes("a", "b")
         yield stack
 
 

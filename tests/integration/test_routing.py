@@ -20,8 +20,7 @@ def servers(tmp_path_factory):
         "AgentProfile.objects.update(max_concurrent_chats=1); "
         "Ticket.objects.update(status='resolved')",
     ) as stack:
-        stack.start_daphne("a")
-        stack.start_daphne("b")
+        stack.start_daphnes("a", "b")
         yield stack
 
 
