@@ -63,6 +63,7 @@ class Stack:
     servers: dict[str, subprocess.Popen] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    workers: set[str] = field(default_factory=set)
 
     def setup(self, prepare: str = "") -> None:
         """Migrate, seed the demo data (agents ada and grace, a few tickets) and run
@@ -115,6 +116,7 @@ class Stack:
     def start_celery(self, name: str = "worker") -> None:
         """A real Celery worker on this stack's broker (Redis or the filesystem)."""
         log = self.tmp / f"celery-{name}.log"
+        self.workers.add(name)
         self.servers[name] = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo",
              "-Q", QUEUES, "--loglevel", "INFO", "--hostname", f"{name}@%h"],
@@ -160,6 +162,12 @@ class Stack:
         return self.tokens[username]
 
     def stop_all(self) -> None:
+        """Stop everything, as a fixture's teardown does: the stack is thrown away
+        after, so its Celery workers are killed rather than asked to finish; a warm
+        shutdown waits out the worker's poll of the broker (4 s each, here). What
+        a worker that dies leaves behind is tested on purpose (test_worker_kill)."""
+        for name in self.workers & set(self.servers):
+            self.kill(name)
         self.stop(*self.servers)
 
 
