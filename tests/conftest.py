@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from chat import events
@@ -40,6 +40,17 @@ def skip_or_fail(reason: str) -> None:
     if ON_CI:
         pytest.fail(f"{reason} (CI=true: required)")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """MD5 instead of PBKDF2 for the passwords this process hashes: a factory-made
+    agent costs a million PBKDF2 rounds (a quarter of a second here), hundreds of
+    times a pass, and no test is about the hash's strength. Tests only: the
+    settings module is untouched, and the daphne servers the integration and
+    browser tests start keep the production hashers."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -62,16 +62,26 @@ class Stack:
     env: dict
     servers: dict[str, subprocess.Popen] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    workers: set[str] = field(default_factory=set)
 
-    def setup(self) -> None:
-        """Migrate and seed the demo data (agents ada and grace, two tickets)."""
-        self.manage("migrate", "--noinput", "-v0")
-        # --force: these databases are throwaway, even when a run sets DEBUG off.
-        self.manage("seed_demo", "--force")
+    def setup(self, prepare: str = "") -> None:
+        """Migrate, seed the demo data (agents ada and grace, a few tickets) and run
+        ``prepare`` (Python, as ``manage.py shell -c`` runs it), all in one process
+        (tests/stack_setup.py): a process each cost Django's start-up each time."""
+        output = self.run([sys.executable, "-m", "tests.stack_setup", prepare])
+        self.tokens.update(json.loads(output.strip().splitlines()[-1]))
 
     def manage(self, *args: str) -> str:
+        return self.run([sys.executable, "manage.py", *args])
+
+    def shell(self, code: str) -> str:
+        """Run ``code`` in a Django process on this stack's database; its output."""
+        return self.manage("shell", "-c", code)
+
+    def run(self, command: list[str]) -> str:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args],
+            command,
             cwd=ROOT,
             env=self.env,
             capture_output=True,
@@ -84,35 +94,51 @@ class Stack:
     def start_daphne(self, name: str, application: str = "helpdesk.asgi:application") -> str:
         """Serve ``application`` (Parley unless told otherwise) with daphne on a free
         port of 127.0.0.1; returns its base URL once it answers /healthz/."""
-        port = self.ports.setdefault(name, free_port())
-        log = self.tmp / f"daphne-{name}.log"
-        self.servers[name] = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
-            cwd=ROOT, env=self.env | {"PARLEY_SITE_URL": self.http(name)},
-            stdout=log.open("ab"), stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        wait_for_http(self.http(name, "/healthz/"), self.servers[name], log)
-        return self.http(name)
+        return self.start_daphnes(name, application=application)[0]
+
+    def start_daphnes(self, *names: str, application: str = "helpdesk.asgi:application"):
+        """Several daphne servers (start_daphne), started together and waited for
+        together: a server spends its start-up (seconds on a busy machine) importing
+        Django and Parley, and the next need not wait for that."""
+        logs = {}
+        for name in names:
+            port = self.ports.setdefault(name, free_port())
+            logs[name] = self.tmp / f"daphne-{name}.log"
+            self.servers[name] = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
+                cwd=ROOT, env=self.env | {"PARLEY_SITE_URL": self.http(name)},
+                stdout=logs[name].open("ab"), stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        for name in names:
+            wait_for_http(self.http(name, "/healthz/"), self.servers[name], logs[name])
+        return [self.http(name) for name in names]
 
     def start_celery(self, name: str = "worker") -> None:
         """A real Celery worker on this stack's broker (Redis or the filesystem)."""
         log = self.tmp / f"celery-{name}.log"
+        self.workers.add(name)
         self.servers[name] = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool", "solo",
              "-Q", QUEUES, "--loglevel", "INFO", "--hostname", f"{name}@%h"],
             cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
 
-    def stop(self, name: str) -> None:
-        process = self.servers.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            # An overloaded daphne may still be draining its backlog; never leave a
-            # process running after the test or benchmark that started it.
-            process.kill()
-            process.wait(timeout=15)
+    def stop(self, *names: str) -> None:
+        """Stop the processes ``names`` (SIGTERM), all at once: a Celery worker
+        takes seconds to finish its loop, and a daphne to close its sockets, and
+        the others need not wait for that."""
+        processes = [self.servers.pop(name) for name in names]
+        for process in processes:
+            process.terminate()
+        deadline = time.monotonic() + 15
+        for process in processes:
+            try:
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                # An overloaded daphne may still be draining its backlog; never
+                # leave a process running after the test or benchmark that started it.
+                process.kill()
+                process.wait(timeout=15)
 
     def kill(self, name: str) -> None:
         """SIGKILL, as the OOM killer would: no cleanup and no goodbye; the kernel
@@ -128,12 +154,21 @@ class Stack:
         return f"ws://127.0.0.1:{self.ports[name]}{path}"
 
     def agent_token(self, username: str) -> str:
-        output = self.manage("drf_create_token", username)
-        return re.search(r"Generated token (\w+)", output).group(1)
+        """``username``'s API token: the demo agents' come from setup, any other
+        user's is asked for once (a process) and kept."""
+        if username not in self.tokens:
+            output = self.manage("drf_create_token", username)
+            self.tokens[username] = re.search(r"Generated token (\w+)", output).group(1)
+        return self.tokens[username]
 
     def stop_all(self) -> None:
-        for name in list(self.servers):
-            self.stop(name)
+        """Stop everything, as a fixture's teardown does: the stack is thrown away
+        after, so its Celery workers are killed rather than asked to finish; a warm
+        shutdown waits out the worker's poll of the broker (4 s each, here). What
+        a worker that dies leaves behind is tested on purpose (test_worker_kill)."""
+        for name in self.workers & set(self.servers):
+            self.kill(name)
+        self.stop(*self.servers)
 
 
 class RedisServer:

@@ -42,10 +42,11 @@ HOST_PAGE = """<!doctype html>
 """
 
 
-def start_app(tmp, **settings: str) -> Stack:
-    """Parley on the embedded default (SQLite, in-memory layer) in a daphne process."""
+def start_app(tmp, prepare: str = "", **settings: str) -> Stack:
+    """Parley on the embedded default (SQLite, in-memory layer) in a daphne process;
+    ``prepare`` is run after the seed (Stack.setup)."""
     stack = Stack(tmp=tmp, env=process_env(tmp, **settings))
-    stack.setup()
+    stack.setup(prepare)
     stack.start_daphne("app")
     return stack
 
@@ -54,12 +55,15 @@ def start_app(tmp, **settings: str) -> Stack:
 def app(tmp_path_factory):
     # Agents pick chats by hand here, so each test decides who has which; routing
     # has its own app (routed_app).
-    stack = start_app(tmp_path_factory.mktemp("browser-app"), PARLEY_AUTO_ASSIGN="false")
     # Whether an agent happens to be online depends on which tests ran before, so
     # here the widget always offers the chat; the offline form runs on quiet_app.
     # The assistant answers first where it is on (chat/assistant): here the demo
     # widget's lines go to people; the assistant's tests use a widget of their own.
-    configure_widget(stack, "demo", offline_form=False, assistant=False)
+    stack = start_app(
+        tmp_path_factory.mktemp("browser-app"),
+        prepare=widget_code("demo", offline_form=False, assistant=False),
+        PARLEY_AUTO_ASSIGN="false",
+    )
     yield stack
     stack.stop_all()
 
@@ -68,8 +72,7 @@ def app(tmp_path_factory):
 def quiet_app(tmp_path):
     """An app of its own, where no agent has been online (presence outlives a tab
     by PRESENCE_TTL, so the shared one is rarely empty)."""
-    stack = start_app(tmp_path)
-    configure_widget(stack, "demo", assistant=False)
+    stack = start_app(tmp_path, prepare=widget_code("demo", assistant=False))
     yield stack
     stack.stop_all()
 
@@ -107,14 +110,17 @@ def host_site(app, host):
     return host.page(app)
 
 
+def widget_code(key: str, **settings) -> str:
+    """Python that creates or changes a widget installation (for Stack.setup)."""
+    return (
+        "from helpdesk.models import Widget; "
+        f"Widget.objects.update_or_create(key={key!r}, defaults={settings!r})"
+    )
+
+
 def configure_widget(app: Stack, key: str, **settings) -> None:
     """Create or change a widget installation in the app's database."""
-    app.manage(
-        "shell",
-        "-c",
-        "from helpdesk.models import Widget; "
-        f"Widget.objects.update_or_create(key={key!r}, defaults={settings!r})",
-    )
+    app.shell(widget_code(key, **settings))
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

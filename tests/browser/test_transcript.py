@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ..processes import Stack, process_env
-from .conftest import configure_widget, log_in_agent
+from .conftest import log_in_agent, widget_code
 from .test_chat import agent_says, open_ticket, open_widget, visitor_says
 
 pytestmark = pytest.mark.browser
@@ -18,8 +18,7 @@ pytestmark = pytest.mark.browser
 def mailing_app(tmp_path):
     """An app of its own whose worker sends email into ``tmp_path/mail``."""
     stack = Stack(tmp=tmp_path, env=process_env(tmp_path, EMAIL_FILE_PATH=str(tmp_path / "mail")))
-    stack.setup()
-    configure_widget(stack, "demo", offline_form=False)
+    stack.setup(widget_code("demo", offline_form=False))
     stack.start_daphne("app")
     stack.start_celery()
     yield stack

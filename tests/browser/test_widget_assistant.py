@@ -35,17 +35,19 @@ def helpbot(app, host):
     return host.page(app, "helpbot")
 
 
+# What `make run`'s worker does after seed_demo; these processes have none.
+BUILD_INDEX = "from helpdesk.knowledge import retrieval; retrieval.rebuild('en')"
+
+
 def build_index(app):
-    # What `make run`'s worker does after seed_demo; these processes have none.
-    app.manage("shell", "-c", "from helpdesk.knowledge import retrieval; retrieval.rebuild('en')")
+    app.shell(BUILD_INDEX)
 
 
 @pytest.fixture
 def slow_app(tmp_path):
     """The demo, its built-in answerer writing a piece every half second, so a
     Stop lands mid-answer however busy the machine is."""
-    stack = start_app(tmp_path, PARLEY_ASSISTANT_EXTRACTIVE_PACE="0.5")
-    build_index(stack)
+    stack = start_app(tmp_path, prepare=BUILD_INDEX, PARLEY_ASSISTANT_EXTRACTIVE_PACE="0.5")
     yield stack
     stack.stop_all()
 

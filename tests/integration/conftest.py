@@ -29,9 +29,10 @@ pytestmark = pytest.mark.integration
 
 
 @contextlib.contextmanager
-def services_stack(tmp: Path, **settings: str) -> Iterator[Stack]:
+def services_stack(tmp: Path, prepare: str = "", **settings: str) -> Iterator[Stack]:
     """Parley on a PostgreSQL database of its own and Redis, set up with the demo
-    data; ``settings`` go into the processes' environment."""
+    data and then ``prepare`` (Stack.setup); ``settings`` go into the processes'
+    environment."""
     if services_up(ADMIN_DATABASE_URL, REDIS_URL) != 0:
         skip_or_fail(
             "integration tests need PostgreSQL and Redis (TEST_DATABASE_URL, TEST_REDIS_URL)"
@@ -50,7 +51,7 @@ def services_stack(tmp: Path, **settings: str) -> Iterator[Stack]:
     )
     stack = Stack(tmp=tmp, env=env)
     try:
-        stack.setup()
+        stack.setup(prepare)
         yield stack
     finally:
         stack.stop_all()

@@ -28,17 +28,12 @@ def servers(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("limits")
     with services_stack(
         tmp,
+        prepare="from helpdesk.abuse.models import BlockedAddress;"
+        "BlockedAddress.objects.create(network='203.0.113.0/24', reason='test')",
         PARLEY_RATE_SESSION_PER_IP=f"{SESSIONS_PER_DAY}/day",
         PARLEY_CLIENT_ADDRESS_HEADER="X-Forwarded-For",
     ) as stack:
-        stack.manage(
-            "shell",
-            "-c",
-            "from helpdesk.abuse.models import BlockedAddress;"
-            "BlockedAddress.objects.create(network='203.0.113.0/24', reason='test')",
-        )
-        stack.start_daphne("a")
-        stack.start_daphne("b")
+        stack.start_daphnes("a", "b")
         yield stack
 
 

@@ -13,17 +13,14 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    with services_stack(tmp_path_factory.mktemp("routing")) as stack:
-        # One chat at a time for Ada, and the demo's own chats answered already.
-        stack.manage(
-            "shell",
-            "-c",
-            "from agents.models import AgentProfile; from helpdesk.models import Ticket; "
-            "AgentProfile.objects.update(max_concurrent_chats=1); "
-            "Ticket.objects.update(status='resolved')",
-        )
-        stack.start_daphne("a")
-        stack.start_daphne("b")
+    # One chat at a time for Ada, and the demo's own chats answered already.
+    with services_stack(
+        tmp_path_factory.mktemp("routing"),
+        prepare="from agents.models import AgentProfile; from helpdesk.models import Ticket; "
+        "AgentProfile.objects.update(max_concurrent_chats=1); "
+        "Ticket.objects.update(status='resolved')",
+    ) as stack:
+        stack.start_daphnes("a", "b")
         yield stack
 
 

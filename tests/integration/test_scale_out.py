@@ -14,8 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def servers(stack):
-    stack.start_daphne("a")
-    stack.start_daphne("b")
+    stack.start_daphnes("a", "b")
     return stack
 
 
