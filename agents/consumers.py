@@ -19,6 +19,7 @@ from chat.consumers import (
 )
 from chat.openings import replay_frames
 from chat.ticket_actions import agent_reply
+from helpdesk.abuse import sockets
 from helpdesk.db import database_sync_to_async
 from helpdesk.presence import AGENTS, check_interval
 
@@ -135,7 +136,11 @@ class AgentConsumer(ProtocolConsumer):
             await database_sync_to_async(broadcast_presence)()
 
     async def heartbeat(self) -> None:
-        await database_sync_to_async(self.renew)()
+        # Cache work only (presence, who has each ticket open: a round trip per
+        # ticket the agent follows), kept off the consumers' database threads,
+        # where it held every socket's next frame behind it (chat.consumers does
+        # the same for visitors).
+        await sockets.in_thread(self.renew)()
 
     async def watched_last_seqs(self) -> dict[int, int]:
         if not self.viewing:
