@@ -11,14 +11,15 @@ a trip through the pool; about a sixth of a message's CPU (docs/benchmarks.md).
 Here the consumers' calls run on a few long-lived threads of their own
 (``PARLEY["SOCKET_DATABASE_THREADS"]``), each keeping one connection: made from
 the default database's settings, persistent and outside the pool. On PostgreSQL
-a message spends most of its time waiting on round trips, and with one thread
-every socket of the process waited in one line behind them; several threads
-overlap the waits (docs/benchmarks.md). A socket's own frames still run one
-after another (the consumer awaits each), and writers to one ticket queue on
-its row lock. Each call runs with its thread's connection as
-``connections["default"]`` and hands it back afterwards; a connection that
-broke, or was left out of autocommit, is closed and the next call opens a fresh
-one. HTTP requests are untouched: they keep Django's per-request connections.
+a message waits on several round trips, and with one thread every socket of the
+process waited in one line behind them, and behind any lock one of them waited
+for; several threads overlap the waits (tests/chat/test_concurrency.py). A
+socket's own frames still run one after another (the consumer awaits each),
+and writers to one ticket queue on its row lock. Each call runs with its
+thread's connection as ``connections["default"]`` and hands it back afterwards;
+a connection that broke, or was left out of autocommit, is closed and the next
+call opens a fresh one. HTTP requests are untouched: they keep Django's
+per-request connections.
 """
 
 import asyncio

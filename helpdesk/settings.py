@@ -453,9 +453,9 @@ PARLEY = {
     # Frames per second a socket may send on average (burst twice that) before 4429.
     "FRAME_RATE": 10,
     # Threads that run the sockets' database work in each server process, each with
-    # a connection of its own (helpdesk/db.py). On PostgreSQL a message spends most
-    # of its time waiting on round trips, which several threads overlap; SQLite takes
-    # one writer at a time, so more threads there would only queue for its lock.
+    # a connection of its own (helpdesk/db.py). On PostgreSQL a message waits on
+    # several round trips (and any row lock), which several threads overlap; SQLite
+    # takes one writer at a time, so more threads there would only queue for its lock.
     "SOCKET_DATABASE_THREADS": int(
         os.environ.get(
             "PARLEY_SOCKET_DATABASE_THREADS", "4" if os.environ.get("DATABASE_URL") else "1"
