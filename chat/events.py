@@ -386,8 +386,9 @@ def broadcast_many(frames: list[tuple[list[str], dict]]) -> None:
     if loop is None:
         async_to_sync(send_all)()
         return
-    # On a consumer's database call the loop is known: hand it the sends and let
-    # the database thread go on to the next frame instead of waiting for them.
+    # On a consumer's database call or in a request the loop is known
+    # (helpdesk.db.KnownLoop): hand it the sends and let the thread go on to the
+    # next frame, or answer the request, instead of waiting for them.
     # The loop starts sends in the order they were handed over. Two threads that
     # wrote one ticket in turn may hand theirs over the other way round; a client
     # then sees a gap by prev_seq and fetches it (docs/protocol.md, "Delivery").

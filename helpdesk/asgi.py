@@ -23,6 +23,7 @@ from chat.consumers import VisitorConsumer  # noqa: E402
 from helpdesk.abuse.addresses import RefuseBlockedAddresses  # noqa: E402
 from helpdesk.abuse.body_limits import BoundedBodies, guard_daphne  # noqa: E402
 from helpdesk.abuse.sockets import SocketLimits  # noqa: E402
+from helpdesk.db import KnownLoop  # noqa: E402
 from helpdesk.handshakes import HandshakeAdmission  # noqa: E402
 
 websocket_urlpatterns = [
@@ -43,14 +44,17 @@ websocket_urlpatterns = [
 # application is called, so it is told to refuse them itself; other servers stream
 # them through BoundedBodies (helpdesk/abuse/body_limits.py).
 guard_daphne()
-application = BoundedBodies(
-    ProtocolTypeRouter(
-        {
-            "http": django_asgi_app,
-            # Around both sockets, so that a reconnect storm past what the process
-            # can answer in daphne's 5 s is turned away (4503) before any guard.
-            "websocket": HandshakeAdmission(URLRouter(websocket_urlpatterns)),
-        }
+# KnownLoop: broadcasts from requests are handed to the loop, not waited for.
+application = KnownLoop(
+    BoundedBodies(
+        ProtocolTypeRouter(
+            {
+                "http": django_asgi_app,
+                # Around both sockets, so that a reconnect storm past what the process
+                # can answer in daphne's 5 s is turned away (4503) before any guard.
+                "websocket": HandshakeAdmission(URLRouter(websocket_urlpatterns)),
+            }
+        )
     )
 )
 

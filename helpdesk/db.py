@@ -80,6 +80,24 @@ calling_loop: ContextVar[asyncio.AbstractEventLoop | None] = ContextVar(
 )
 
 
+class KnownLoop:
+    """ASGI middleware: what a request or a socket runs on a sync thread sees the
+    event loop serving it as ``calling_loop`` (Django's and Channels' threads
+    copy the context).
+
+    Without it a view's broadcasts waited on the loop (``async_to_sync``): the
+    answer was held for the channel layer's round trips, and a server stopped in
+    between never ran them, leaving the thread waiting and the process unable to
+    exit."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        calling_loop.set(asyncio.get_running_loop())
+        return await self.app(scope, receive, send)
+
+
 @functools.cache
 def _socket_threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(

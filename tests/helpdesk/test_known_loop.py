@@ -1,0 +1,73 @@
+"""A request's broadcasts are handed to the event loop serving it, not waited for
+(helpdesk.db.KnownLoop): the answer does not wait on the channel layer, and a
+thread never waits on a loop that may stop before it runs what it was given."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.testing import ApplicationCommunicator
+from channels.db import database_sync_to_async
+
+from chat import events
+from chat.visitor_auth import visitor_token
+from helpdesk.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class HeldLayer:
+    """A channel layer whose sends wait until released."""
+
+    def __init__(self):
+        self.release = asyncio.Event()
+        self.sent: list[tuple[str, dict]] = []
+
+    async def group_send(self, group: str, message: dict) -> None:
+        await self.release.wait()
+        self.sent.append((group, message))
+
+
+async def test_a_message_over_rest_is_answered_before_its_broadcast_is_sent(
+    ticket_ann, monkeypatch
+):
+    layer = HeldLayer()
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    token = await database_sync_to_async(visitor_token)(ticket_ann.visitor)
+    body = json.dumps({"body": "Hello?", "client_id": "c-1"}).encode()
+    path = f"/api/widget/tickets/{ticket_ann.pk}/messages/"
+    communicator = ApplicationCommunicator(
+        application,
+        {
+            "type": "http",
+            "http_version": "1.1",
+            "method": "POST",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "scheme": "http",
+            "headers": [
+                (b"host", b"127.0.0.1"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"authorization", f"Visitor {token}".encode()),
+            ],
+            "client": ("198.51.100.1", 5555),
+            "server": ("127.0.0.1", 80),
+        },
+    )
+    await communicator.send_input({"type": "http.request", "body": body})
+
+    start = await communicator.receive_output(5)  # the layer still holds every send
+    assert start["status"] == 201
+    assert layer.sent == []
+
+    layer.release.set()
+    for _ in range(100):
+        if layer.sent:
+            break
+        await asyncio.sleep(0.01)
+    new = [m["event"] for _, m in layer.sent if m["event"]["type"] == "message.new"]
+    assert new and new[0]["message"]["body"] == "Hello?"
+    await communicator.wait()
