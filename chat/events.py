@@ -358,9 +358,7 @@ CLOSE_MESSAGE_TYPE = "parley.close"
 
 
 def close_sockets(groups: Iterable[str], *, code: int) -> None:
-    layer = get_channel_layer()
-    for group in groups:
-        async_to_sync(layer.group_send)(group, {"type": CLOSE_MESSAGE_TYPE, "code": code})
+    _send_now([(list(groups), {"type": CLOSE_MESSAGE_TYPE, "code": code})])
 
 
 def broadcast(groups: Iterable[str], event: dict) -> None:
@@ -372,13 +370,17 @@ def broadcast_many(frames: list[tuple[list[str], dict]]) -> None:
     """Send each ``(groups, event)`` now, from sync code, in one trip to the event
     loop: a message tells several groups, and each crossing from the database
     thread to the loop costs more than the send itself."""
-    if not frames:
+    _send_now([(groups, layer_message(event)) for groups, event in frames])
+
+
+def _send_now(messages: list[tuple[list[str], dict]]) -> None:
+    """Send each ``(groups, layer message)``, from sync code."""
+    if not messages:
         return
     layer = get_channel_layer()
 
     async def send_all() -> None:
-        for groups, event in frames:
-            message = layer_message(event)
+        for groups, message in messages:
             for group in groups:
                 await layer.group_send(group, message)
 

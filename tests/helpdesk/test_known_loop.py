@@ -6,22 +6,27 @@ import asyncio
 import json
 
 import pytest
+from asgiref.sync import sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 
 from chat import events
 from chat.visitor_auth import visitor_token
 from helpdesk.asgi import application
+from helpdesk.db import calling_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class HeldLayer:
-    """A channel layer whose sends wait until released."""
+    """A channel layer whose sends wait until released, or 8 s have passed: a
+    thread that waits for them (the behaviour under test gone) then fails the
+    test instead of holding the process at exit, as it held daphne."""
 
     def __init__(self):
         self.release = asyncio.Event()
         self.sent: list[tuple[str, dict]] = []
+        asyncio.get_running_loop().call_later(8, self.release.set)
 
     async def group_send(self, group: str, message: dict) -> None:
         await self.release.wait()
@@ -58,16 +63,31 @@ async def test_a_message_over_rest_is_answered_before_its_broadcast_is_sent(
         },
     )
     await communicator.send_input({"type": "http.request", "body": body})
-
     start = await communicator.receive_output(5)  # the layer still holds every send
     assert start["status"] == 201
     assert layer.sent == []
-
     layer.release.set()
-    for _ in range(100):
-        if layer.sent:
-            break
-        await asyncio.sleep(0.01)
+    await sent(layer)
     new = [m["event"] for _, m in layer.sent if m["event"]["type"] == "message.new"]
     assert new and new[0]["message"]["body"] == "Hello?"
     await communicator.wait()
+
+
+async def test_closing_sockets_from_a_request_does_not_wait_for_the_layer(monkeypatch):
+    """Logging out or deactivating an agent closes their sockets from the request."""
+    layer = HeldLayer()
+    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    calling_loop.set(asyncio.get_running_loop())  # as KnownLoop sets it
+    close = sync_to_async(events.close_sockets, thread_sensitive=False)
+    await asyncio.wait_for(close(["agent-1"], code=4401), timeout=5)
+    assert layer.sent == []
+    layer.release.set()
+    await sent(layer)
+    assert layer.sent == [("agent-1", {"type": events.CLOSE_MESSAGE_TYPE, "code": 4401})]
+
+
+async def sent(layer: HeldLayer) -> None:
+    for _ in range(100):
+        if layer.sent:
+            return
+        await asyncio.sleep(0.01)
