@@ -35,6 +35,14 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
+def env_count(name: str, default: int, *, least: int) -> int:
+    """A whole number of at least ``least`` (0 where 0 means "no cap")."""
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isdigit() or int(value) < least:
+        raise ImproperlyConfigured(f"{name} is {value!r}; use a whole number of {least} or more.")
+    return int(value)
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -456,10 +464,8 @@ PARLEY = {
     # a connection of its own (helpdesk/db.py). On PostgreSQL a message waits on
     # several round trips (and any row lock), which several threads overlap; SQLite
     # takes one writer at a time, so more threads there would only queue for its lock.
-    "SOCKET_DATABASE_THREADS": int(
-        os.environ.get(
-            "PARLEY_SOCKET_DATABASE_THREADS", "4" if os.environ.get("DATABASE_URL") else "1"
-        )
+    "SOCKET_DATABASE_THREADS": env_count(
+        "PARLEY_SOCKET_DATABASE_THREADS", 4 if os.environ.get("DATABASE_URL") else 1, least=1
     ),
     # Messages replayed on resume before the server answers "resync" instead.
     "REPLAY_LIMIT": 500,
@@ -508,7 +514,7 @@ PARLEY = {
     # yet accepted); past it a new socket is accepted and closed with 4503 (busy)
     # at once, and the client comes back with backoff (helpdesk/handshakes.py).
     # 0: no cap.
-    "HANDSHAKES_IN_FLIGHT": int(os.environ.get("PARLEY_HANDSHAKES_IN_FLIGHT", "50")),
+    "HANDSHAKES_IN_FLIGHT": env_count("PARLEY_HANDSHAKES_IN_FLIGHT", 50, least=0),
     # Seconds a widget socket's address and visitor are refused (4429 at connect)
     # after the socket was closed for flooding; doubled for each further flood
     # within an hour, up to FLOOD_PENALTY_MAX.

@@ -21,6 +21,7 @@ print(json.dumps({
     "broker": s.CELERY_BROKER_URL,
     "debug": s.DEBUG,
     "hosts": s.ALLOWED_HOSTS,
+    "socket_threads": s.PARLEY["SOCKET_DATABASE_THREADS"],
 }))
 """
 
@@ -49,6 +50,7 @@ def test_the_embedded_default_needs_no_services(tmp_path):
         "broker": "filesystem://",
         "debug": True,
         "hosts": ["127.0.0.1", "localhost"],
+        "socket_threads": 1,
     }
 
 
@@ -68,6 +70,7 @@ def test_database_and_redis_urls_switch_to_the_services(tmp_path):
         "broker": "redis://cache.internal:6379/0",
         "debug": True,
         "hosts": ["help.example.com"],
+        "socket_threads": 4,
     }
 
 
@@ -111,3 +114,23 @@ def test_a_rate_limit_is_read_from_the_environment_and_a_bad_one_refuses_to_star
     bad = run_settings(tmp_path, PARLEY_RATE_MESSAGE_PER_VISITOR="lots")
     assert bad.returncode != 0
     assert "PARLEY_RATE_MESSAGE_PER_VISITOR" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PARLEY_SOCKET_DATABASE_THREADS", "0"),
+        ("PARLEY_SOCKET_DATABASE_THREADS", "four"),
+        # Negative would read as a cap no handshake is under: every socket busy.
+        ("PARLEY_HANDSHAKES_IN_FLIGHT", "-1"),
+        ("PARLEY_HANDSHAKES_IN_FLIGHT", "5.5"),
+    ],
+)
+def test_a_count_that_is_no_count_refuses_to_start(tmp_path, name, value):
+    result = run_settings(tmp_path, **{name: value})
+    assert result.returncode != 0
+    assert f"{name} is {value!r}; use a whole number" in result.stderr
+
+
+def test_no_cap_on_handshakes_is_zero(tmp_path):
+    assert run_settings(tmp_path, PARLEY_HANDSHAKES_IN_FLIGHT="0").returncode == 0
