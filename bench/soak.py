@@ -50,11 +50,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import ORIGIN, ROOT, log, raise_fd_limit, rss_bytes
 from bench.relay import configuration, machine_load
+from helpdesk.handshakes import CLOSE_BUSY
 from tests.processes import Stack, process_env
 
 SERVERS = ("soak-0", "soak-1")
 PAGE = 200
-CLOSE_BUSY = 4503  # helpdesk/handshakes.py
 BACKOFF_BASE, BACKOFF_CAP = 0.5, 30.0  # seconds; static/shared/protocol.js
 
 

@@ -125,6 +125,24 @@ def broadcasts(monkeypatch):
     return sent
 
 
+def http_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
+    """An ASGI scope for a POST to ``path`` from outside, for an application
+    driven directly (asgiref's ApplicationCommunicator)."""
+    return {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "scheme": "http",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": ("198.51.100.1", 5555),
+        "server": ("127.0.0.1", 80),
+    }
+
+
 @pytest.fixture
 def widget(db):
     """An installation on one customer site; visitors from factories get their own."""

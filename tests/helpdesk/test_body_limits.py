@@ -10,23 +10,9 @@ from django.core.files.uploadhandler import MemoryFileUploadHandler
 from helpdesk.abuse.body_limits import AttachmentSizeLimit, BoundedBodies, UploadTooLarge
 from helpdesk.asgi import application
 
+from ..conftest import http_scope
+
 ORIGIN = "https://shop.example"
-
-
-def http_scope(path: str, headers: list[tuple[bytes, bytes]]) -> dict:
-    return {
-        "type": "http",
-        "http_version": "1.1",
-        "method": "POST",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "scheme": "http",
-        "headers": [(b"host", b"127.0.0.1"), *headers],
-        "client": ("198.51.100.1", 5555),
-        "server": ("127.0.0.1", 80),
-    }
 
 
 def body_headers(content_type: bytes, length: int) -> list[tuple[bytes, bytes]]:

@@ -15,6 +15,8 @@ from chat.visitor_auth import visitor_token
 from helpdesk.asgi import application
 from helpdesk.db import calling_loop
 
+from ..conftest import http_scope
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -43,24 +45,14 @@ async def test_a_message_over_rest_is_answered_before_its_broadcast_is_sent(
     path = f"/api/widget/tickets/{ticket_ann.pk}/messages/"
     communicator = ApplicationCommunicator(
         application,
-        {
-            "type": "http",
-            "http_version": "1.1",
-            "method": "POST",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "root_path": "",
-            "scheme": "http",
-            "headers": [
-                (b"host", b"127.0.0.1"),
+        http_scope(
+            path,
+            [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"authorization", f"Visitor {token}".encode()),
             ],
-            "client": ("198.51.100.1", 5555),
-            "server": ("127.0.0.1", 80),
-        },
+        ),
     )
     await communicator.send_input({"type": "http.request", "body": body})
     start = await communicator.receive_output(5)  # the layer still holds every send
