@@ -15,6 +15,7 @@ one pool per process, and so its connections.
 
 import threading
 
+from django.core.cache import caches
 from django.core.cache.backends import redis
 
 # (pool class, server URL, options) -> (pool, client), for the whole process.
@@ -48,3 +49,20 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
+
+    def touch_many(self, keys: list[str], timeout: int) -> list[bool]:
+        """``touch`` for each of ``keys`` in one round trip; whether each existed."""
+        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+        for key in keys:
+            pipeline.expire(self.make_and_validate_key(key), timeout)
+        return [bool(found) for found in pipeline.execute()]
+
+
+def touch_many(keys: list[str], timeout: int) -> list[bool]:
+    """Renew ``keys`` in the default cache; whether each still existed. One round
+    trip on Redis, where a renewal of every slot a process holds (presence) would
+    otherwise cost one each."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        return cache.touch_many(keys, timeout)
+    return [cache.touch(key, timeout=timeout) for key in keys]

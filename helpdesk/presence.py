@@ -23,6 +23,8 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 
+from helpdesk.cache import touch_many
+
 # This server process, as the owner of the slots it takes.
 PROCESS_ID = uuid.uuid4().hex
 # Server processes that can hold one party's connections at the same time, each
@@ -98,6 +100,25 @@ class Presence:
             slot, count = self.held.get(party_id, (None, 0))
             count = max(count, 1)
             self.held[party_id] = (self._renewed(party_id, slot, count), count)
+
+    def heartbeat_all(self) -> None:
+        """Renew every slot this process holds, in one trip to the cache: for
+        parties whose connections send no pings of their own (the sockets of a
+        client address), where a timer per connection cost more than the rest of
+        an idle socket (docs/benchmarks.md)."""
+        with self.lock:
+            held = {party_id: slot for party_id, (slot, _) in self.held.items()}
+        keys = [self._key(party_id, slot) for party_id, slot in held.items()]
+        renewed = touch_many(keys, slot_timeout())
+        for party_id, alive in zip(held, renewed, strict=True):
+            if alive:
+                continue
+            # Expired meanwhile (the cache was flushed or restarted): claimed anew,
+            # unless the party's connections here closed or moved slot since.
+            with self.lock:
+                slot, count = self.held.get(party_id, (None, 0))
+                if slot is not None and slot == held[party_id]:
+                    self.held[party_id] = (self._claim(party_id, count), count)
 
     def disconnect(self, party_id: object) -> bool:
         """Count a closed connection; True when the party is now offline: this was

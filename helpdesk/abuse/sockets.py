@@ -22,7 +22,6 @@ client (a visitor behind a busy NAT) reads the code and waits.
 """
 
 import asyncio
-import contextlib
 import math
 import time
 
@@ -118,6 +117,9 @@ class SocketLimits:
 
     def __init__(self, inner):
         self.inner = inner
+        # One task renews the counts of every address this process holds sockets
+        # of (renew_all), started with the first socket, done with the last.
+        self.renewing: asyncio.Task | None = None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
@@ -134,19 +136,22 @@ class SocketLimits:
             await send({"type": "websocket.close", "code": CLOSE_FLOOD})
             return None
 
-        renewing = asyncio.ensure_future(self.renew(address))
+        self.keep_renewing()
         try:
             return await self.inner(scope, receive, send)
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
             await in_thread(SOCKETS.disconnect)(address)
 
+    def keep_renewing(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.renewing is None or self.renewing.done() or self.renewing.get_loop() is not loop:
+            self.renewing = loop.create_task(self.renew_all())
+
     @staticmethod
-    async def renew(address: str) -> None:
-        """Keep this process's count for the address alive while the socket is
-        open, pings or not: an idle socket counts as much as a busy one."""
-        while True:
+    async def renew_all() -> None:
+        """Keep this process's counts alive while any socket is open, pings or
+        not: an idle socket counts as much as a busy one. A timer per socket
+        cost most of an idle server's CPU (docs/benchmarks.md, "Idle sockets")."""
+        while SOCKETS.held:
             await asyncio.sleep(max(1, slot_timeout() // 3))
-            await in_thread(SOCKETS.heartbeat)(address)
+            await in_thread(SOCKETS.heartbeat_all)()

@@ -2,6 +2,8 @@
 a growing penalty after a flood, for the address and the visitor; a cap on open
 sockets per address; and one message rate per visitor over every transport."""
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -158,3 +160,16 @@ async def test_a_question_to_the_assistant_counts_as_a_message_too(ticket_ann, s
     assert response.status_code == 429
     assert response["Retry-After"]
     await socket.disconnect()
+
+
+async def test_idle_sockets_keep_their_address_counted_past_a_slots_timeout(limits, settings, db):
+    """A socket that sends nothing still counts: the process renews every address
+    it holds sockets of, on one timer for all of them."""
+    settings.PARLEY = {**settings.PARLEY, "PRESENCE_TTL": 3}  # slots last 2 s, renewed every 1
+    held = [await open_socket("203.0.113.7"), await open_socket("198.51.100.4")]
+    await asyncio.sleep(3.5)
+    assert await database_sync_to_async(SOCKETS.connections)("203.0.113.7") == 1
+    assert await database_sync_to_async(SOCKETS.connections)("198.51.100.4") == 1
+    for communicator in held:
+        await communicator.disconnect()
+    assert await database_sync_to_async(SOCKETS.connections)("203.0.113.7") == 0

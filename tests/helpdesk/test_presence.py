@@ -123,3 +123,24 @@ def test_connections_add_up_across_processes_and_a_dead_process_stops_counting(a
     assert elsewhere.connections("10.0.0.1") == 3
     cache.delete(agents._key("10.0.0.1", 0))  # this process died; its slot ran out
     assert elsewhere.connections("10.0.0.1") == 1
+
+
+def test_one_heartbeat_renews_every_slot_the_process_holds(agents, elsewhere):
+    for party in (1, 2, 3):
+        agents.connect(party)
+    elsewhere.connect(3)
+    cache.delete(agents._key(2, 0))  # ran out: a flushed cache, or a stall past its timeout
+    agents.heartbeat_all()
+    assert agents.online_ids([1, 2, 3]) == {1, 2, 3}
+    # Claimed again with its count, in a slot of its own; the other process's is kept.
+    assert cache.get(agents._key(2, 0)) == ("process-a", 1)
+    assert agents.connections(3) == 2
+
+
+def test_a_heartbeat_brings_back_no_party_whose_last_connection_closed(agents):
+    agents.connect(1)
+    agents.connect(2)
+    agents.disconnect(2)
+    agents.heartbeat_all()
+    assert agents.online_ids([1, 2]) == {1}
+    assert 2 not in agents.held
