@@ -119,15 +119,16 @@ class Target:
     # The frame that tells a visitor their message is stored, if the target stores.
     ack_type: str | None = None
 
-    def __init__(self, stack: Stack):
+    def __init__(self, stack: Stack, server: str = "daphne"):
         self.stack = stack
+        self.server = server  # the ASGI server it runs under (helpdesk/servers.py)
 
     def start(self, servers: int) -> list[str]:
         """Make sure ``servers`` daphne processes run; returns their names."""
         names = [f"{self.name}-{i}" for i in range(servers)]
         for name in names:
             if name not in self.stack.servers:
-                self.stack.start_daphne(name, self.application)
+                self.stack.start_daphnes(name, application=self.application, server=self.server)
         for name in set(self.stack.servers) - set(names):
             self.stack.stop(name)
         return names
@@ -135,7 +136,7 @@ class Target:
     def restart(self, name: str) -> None:
         """A fresh process in place of ``name``: whatever backlog it had is gone."""
         self.stack.stop(name)
-        self.stack.start_daphne(name, self.application)
+        self.stack.start_daphnes(name, application=self.application, server=self.server)
 
     def pids(self) -> list[int]:
         return [process.pid for process in self.stack.servers.values()]
@@ -205,8 +206,8 @@ class Parley(Target):
         "PARLEY_HANDSHAKES_IN_FLIGHT": "1000000",
     }
 
-    def __init__(self, stack: Stack):
-        super().__init__(stack)
+    def __init__(self, stack: Stack, server: str = "daphne"):
+        super().__init__(stack, server)
         stack.setup()
         self.tokens = {username: stack.agent_token(username) for username in self.AGENTS}
 

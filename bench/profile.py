@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.harness import CLOCK_TICKS, Parley, log
 from bench.relay import configuration, open_load, stack
+from helpdesk.servers import SERVERS
 
 # Frames of these files are the server's plumbing, not Parley's work: a sample is
 # counted against the innermost frame outside them.
@@ -63,7 +64,7 @@ def summarise(collapsed: Path, top: int) -> None:
 
 async def profile(args) -> None:
     with configuration(args.config, args) as settings, tempfile.TemporaryDirectory() as tmp:
-        target = stack(Path(tmp), Parley, settings)
+        target = stack(Path(tmp), Parley, settings, args.server)
         try:
             log(f"[{args.config}] starting Parley, {args.rooms} rooms")
             load = await open_load(target, target.rooms(args.rooms, chats=args.rooms), 1)
@@ -108,6 +109,7 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=100)
     parser.add_argument("--rate", type=float, default=50, help="messages a second, all rooms")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--server", choices=SERVERS, default="daphne")
     parser.add_argument("--typists", type=int, default=0)
     parser.add_argument("--typing-rate", type=float, default=2.0, help="frames a second each")
     parser.add_argument("--sample-rate", type=int, default=200, help="samples a second")

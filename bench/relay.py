@@ -3,7 +3,9 @@
 For each configuration — the embedded default (SQLite, in-memory layer) and, when
 PostgreSQL and Redis answer, the services one (PostgreSQL, Redis pub/sub layer) —
 it starts Parley and the reference relay (bench/bare_relay) as daphne processes
-on 127.0.0.1, puts the same load on both with the same client, and measures:
+on 127.0.0.1 (``--server`` and ``--reference-server`` pick uvicorn instead, as
+helpdesk/servers.py starts it), puts the same load on both with the same client,
+and measures:
 
 - relay: ``--rooms`` visitor sockets, one agent subscribed to every room, 130-byte
   messages at ``--rate`` for ``--seconds``: delivered live, stored (Parley, read
@@ -61,6 +63,7 @@ from bench.harness import (
     raise_fd_limit,
 )
 from bench.routing import own_database
+from helpdesk.servers import SERVERS
 from tests import services_up
 from tests.processes import Stack, process_env
 
@@ -105,14 +108,18 @@ def machine_load() -> str:
     return f"load average {load}; CPU pressure {some['avg60']} % (last minute)"
 
 
-def stack(tmp: Path, target: type[Target], settings: dict) -> Target:
+def stack(tmp: Path, target: type[Target], settings: dict, server: str = "daphne") -> Target:
     folder = tmp / f"{target.name}-{uuid.uuid4().hex[:6]}"
     folder.mkdir()
     if target is Reference:
         settings = settings | {"DJANGO_SETTINGS_MODULE": "bench.bare_relay.settings"}
     else:
         settings = settings | Parley.SETTINGS
-    return target(Stack(tmp=folder, env=process_env(folder, **settings)))
+    return target(Stack(tmp=folder, env=process_env(folder, **settings)), server)
+
+
+def server_of(target: type[Target], args) -> str:
+    return args.reference_server if target is Reference else args.server
 
 
 async def open_load(target: Target, rooms: list[Room], servers: int) -> Load:
@@ -130,7 +137,10 @@ async def measure(config: str, args) -> dict:
     with configuration(config, args) as settings, tempfile.TemporaryDirectory() as tmp:
         if set(args.cases) & {"relay", "knee", "typing"}:
             log(f"[{config}] starting the servers")
-            targets = [stack(Path(tmp), Reference, settings), stack(Path(tmp), Parley, settings)]
+            targets = [
+                stack(Path(tmp), kind, settings, server_of(kind, args))
+                for kind in (Reference, Parley)
+            ]
             try:
                 await message_cases(config, args, targets, results)
             finally:
@@ -140,7 +150,7 @@ async def measure(config: str, args) -> dict:
             results["idle"] = {}
             for kind in (Reference, Parley):
                 log(f"[{config}] idle: {args.idle_sockets} sockets on {kind.name}")
-                target = stack(Path(tmp), kind, settings)
+                target = stack(Path(tmp), kind, settings, server_of(kind, args))
                 results["idle"][kind.name] = await idle_sockets(
                     target,
                     args.idle_sockets,
@@ -425,6 +435,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--idle-configs", default="embedded", help="configurations to run the idle case on"
+    )
+    parser.add_argument("--server", choices=SERVERS, default="daphne", help="Parley's")
+    parser.add_argument(
+        "--reference-server", choices=SERVERS, default="daphne", help="the bare relay's"
     )
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
     args = parser.parse_args()

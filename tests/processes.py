@@ -11,6 +11,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpdesk import servers as asgi_servers
 from helpdesk.celery import QUEUES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,7 +97,9 @@ class Stack:
         port of 127.0.0.1; returns its base URL once it answers /healthz/."""
         return self.start_daphnes(name, application=application)[0]
 
-    def start_daphnes(self, *names: str, application: str = "helpdesk.asgi:application"):
+    def start_daphnes(
+        self, *names: str, application: str = asgi_servers.APPLICATION, server: str = "daphne"
+    ):
         """Several daphne servers (start_daphne), started together and waited for
         together: a server spends its start-up (seconds on a busy machine) importing
         Django and Parley, and the next need not wait for that."""
@@ -105,7 +108,7 @@ class Stack:
             port = self.ports.setdefault(name, free_port())
             logs[name] = self.tmp / f"daphne-{name}.log"
             self.servers[name] = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), application],
+                asgi_servers.argv(server, "127.0.0.1", port, application),
                 cwd=ROOT, env=self.env | {"PARLEY_SITE_URL": self.http(name)},
                 stdout=logs[name].open("ab"), stderr=subprocess.STDOUT,
             )  # fmt: skip

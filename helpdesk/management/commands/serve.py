@@ -8,9 +8,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from helpdesk import servers
 from helpdesk.celery import QUEUES
 
-ASGI_APP = "helpdesk.asgi:application"
 CELERY_ARGS = ["--beat", "--loglevel", "INFO", "--concurrency", "2", "-Q", QUEUES]
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: str, **options):
         commands = {
-            "daphne": [sys.executable, "-m", "daphne", "-b", host, "-p", port, ASGI_APP],
+            "daphne": servers.argv("daphne", host, port),
             "celery": [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", *CELERY_ARGS],
         }
         # Links in emails name the address this serves on, unless told otherwise.
