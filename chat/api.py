@@ -20,7 +20,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.abuse import email_limits
-from helpdesk.abuse.throttling import AddressNotBlocked, WidgetRateThrottle
+from helpdesk.abuse.throttling import (
+    AddressNotBlocked,
+    RefusedFromMemoryFirst,
+    WidgetRateThrottle,
+)
 from helpdesk.models import Ticket, Visitor, Widget
 from helpdesk.parsers import JSONParser
 from helpdesk.services import visitor_touch
@@ -153,7 +157,7 @@ def embeddable_widget(request: Request, key: object) -> Widget:
     return widget
 
 
-class VisitorAPIView(APIView):
+class VisitorAPIView(RefusedFromMemoryFirst, APIView):
     authentication_classes = [VisitorTokenAuthentication]
     permission_classes = [AddressNotBlocked, IsVisitor, VisitorOriginAllowed]
     throttle_classes = [WidgetRateThrottle]
@@ -175,7 +179,7 @@ class VisitorAPIView(APIView):
         return data.validated_data
 
 
-class WidgetConfigView(APIView):
+class WidgetConfigView(RefusedFromMemoryFirst, APIView):
     """How the widget named by ``?key=`` looks and behaves; no visitor needed, so
     a page can draw the launcher without creating one."""
 
@@ -194,7 +198,7 @@ class WidgetConfigView(APIView):
         return Response(events.widget_payload(widget, agents_online=self.agents_online(widget)))
 
 
-class WidgetSessionView(APIView):
+class WidgetSessionView(RefusedFromMemoryFirst, APIView):
     """Start or refresh a visitor session. Send the old token to keep the identity;
     a missing, forged or expired one, or one from another widget, starts a new
     visitor. ``reopen``, from the link in a reply email, brings back the visitor it

@@ -20,6 +20,7 @@ from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
 from helpdesk import db
 from helpdesk.abuse.sockets import barred_here
+from helpdesk.abuse.throttling import over_here
 from helpdesk.asgi import application
 from helpdesk.celery import app as celery_app
 from helpdesk.memo import Memo
@@ -77,13 +78,15 @@ def _local_layer_and_cache(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "helpdesk.layers.LocalChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
-    # What this process remembers of the cache (addresses barred after a flood)
-    # and of answers asked once a second.
+    # What this process remembers of the cache (addresses barred after a flood,
+    # or over a rate limit) and of answers asked once a second.
     barred_here.clear()
+    over_here.clear()
     Memo.forget_all()
     yield
     cache.clear()
     barred_here.clear()
+    over_here.clear()
     Memo.forget_all()
 
 

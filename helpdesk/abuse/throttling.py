@@ -69,6 +69,12 @@ def take_all(hits: list[tuple[str, Rate]]) -> float | None:
     """Count one hit against each key, at once. None if every one is within its
     rate; otherwise the longest wait until they all are; None too while the cache
     is unreachable."""
+    return max((wait for wait in take_each(hits) if wait is not None), default=None)
+
+
+def take_each(hits: list[tuple[str, Rate]]) -> list[float | None]:
+    """Count one hit against each key, at once; for each, None if it is within its
+    rate, otherwise the wait until it is. All None while the cache is unreachable."""
     now = time.time()
     windows = [int(now // rate.seconds) for _, rate in hits]
     # A counter outlives its window by a little, so a slow clock on another
@@ -81,13 +87,11 @@ def take_all(hits: list[tuple[str, Rate]]) -> float | None:
         counts = _count(counters)
     except CACHE_UNREACHABLE as exc:
         logger.warning("Rate limit not counted, the cache is unreachable: %s", exc)
-        return None
-    waits = [
-        max(1.0, (window + 1) * rate.seconds - now)
+        return [None] * len(hits)
+    return [
+        max(1.0, (window + 1) * rate.seconds - now) if count > rate.count else None
         for (_, rate), window, count in zip(hits, windows, counts, strict=True)
-        if count > rate.count
     ]
-    return max(waits, default=None)
 
 
 def _count(counters: list[tuple[str, int]]) -> list[int]:
@@ -141,15 +145,48 @@ def limits(scope: str) -> dict[str, Rate | None]:
     return {kind: parse_rate(text) if text else None for kind, text in configured.items()}
 
 
+# (scope, address key) -> time.time() until which this process knows the address
+# is over its limit in that scope, as the shared counter told it: a flood's next
+# requests are refused from memory, with no trip to the cache and, for the views
+# (RefusedFromMemoryFirst), before the visitor's token is looked up.
+over_here: dict[tuple[str, str], float] = {}
+OVER_HERE_MAX = 10_000
+
+
+def known_over(scope: str, address_key: str) -> float | None:
+    """The seconds left, if this process knows ``address_key`` to be over its
+    limit in ``scope``."""
+    left = over_here.get((scope, address_key), 0) - time.time()
+    return left if left > 0 else None
+
+
+def remember_over(scope: str, address_key: str, wait: float) -> None:
+    if len(over_here) >= OVER_HERE_MAX:
+        now = time.time()
+        for known in [key for key, until in over_here.items() if until <= now]:
+            del over_here[known]
+        if len(over_here) >= OVER_HERE_MAX:
+            over_here.clear()
+    over_here[(scope, address_key)] = time.time() + wait
+
+
 def check(scope: str, *, address_key: str, visitor_id: object = None) -> None:
     """Count a request in ``scope`` against its address and its visitor (if
     any); raise ``Throttled`` (429, ``Retry-After``) if either is over its rate."""
+    if (left := known_over(scope, address_key)) is not None:
+        raise exceptions.Throttled(wait=left)
     rates = limits(scope)
     counted = [("ip", address_key)]
     if visitor_id is not None:
         counted.append(("visitor", str(visitor_id)))
-    hits = [(f"{scope}:{kind}:{ident}", rates[kind]) for kind, ident in counted if rates.get(kind)]
-    if hits and (wait := take_all(hits)) is not None:
+    counted = [(kind, ident) for kind, ident in counted if rates.get(kind)]
+    if not counted:
+        return
+    waits = take_each([(f"{scope}:{kind}:{ident}", rates[kind]) for kind, ident in counted])
+    for (kind, _ident), wait in zip(counted, waits, strict=True):
+        if kind == "ip" and wait is not None:
+            remember_over(scope, address_key, wait)
+    if (wait := max((w for w in waits if w is not None), default=None)) is not None:
         raise exceptions.Throttled(wait=wait)
 
 
@@ -161,6 +198,21 @@ def scopes_for(view, method: str) -> tuple[str, ...]:
         raise ImproperlyConfigured(f"{type(view).__name__} names no throttle_scopes.")
     named = scopes.get(method, OTHER_METHODS_SCOPE)
     return (named,) if isinstance(named, str) else tuple(named)
+
+
+class RefusedFromMemoryFirst:
+    """For the widget's views: a request from an address this process already
+    knows to be over its limit is answered 429 before anything else, above all
+    before authentication reads the visitor from the database. Each refused
+    request of a flood cost that read and a cache trip (docs/benchmarks.md,
+    "Flood from one address")."""
+
+    def initial(self, request, *args, **kwargs):
+        address_key = rate_key(request_address(request))
+        for scope in scopes_for(self, request.method):
+            if (left := known_over(scope, address_key)) is not None:
+                raise exceptions.Throttled(wait=left)
+        super().initial(request, *args, **kwargs)
 
 
 class WidgetRateThrottle(BaseThrottle):

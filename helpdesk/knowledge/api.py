@@ -11,7 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from helpdesk.abuse.throttling import AddressNotBlocked, WidgetRateThrottle
+from helpdesk.abuse.throttling import (
+    AddressNotBlocked,
+    RefusedFromMemoryFirst,
+    WidgetRateThrottle,
+)
 from helpdesk.models import Widget
 
 from . import retrieval
@@ -47,7 +51,7 @@ def embeddable_widget(request: Request, key: str) -> Widget:
     return widget
 
 
-class ArticleSearchView(APIView):
+class ArticleSearchView(RefusedFromMemoryFirst, APIView):
     authentication_classes = []
     permission_classes = [AddressNotBlocked]
     throttle_classes = [WidgetRateThrottle]
@@ -74,7 +78,7 @@ class ArticleSearchView(APIView):
         return Response({"query": fields["q"], "lang": fields["lang"], "results": results})
 
 
-class ArticleDetailView(APIView):
+class ArticleDetailView(RefusedFromMemoryFirst, APIView):
     authentication_classes = []
     permission_classes = [AddressNotBlocked]
     throttle_classes = [WidgetRateThrottle]

@@ -3,6 +3,7 @@ endpoints, the client's address behind a trusted proxy, blocked addresses and
 ranges, and the daily caps on email to one address."""
 
 import ipaddress
+import time
 
 import pytest
 import redis.exceptions
@@ -10,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.core import mail
 
 from chat.models import TranscriptRequest
+from helpdesk.abuse import throttling
 from helpdesk.abuse.addresses import (
     is_address_blocked,
     rate_key,
@@ -109,6 +111,39 @@ def test_one_visitor_is_held_to_their_own_rate_and_others_on_the_address_are_not
     as_visitor(api, other.visitor)
     url = f"/api/widget/tickets/{other.pk}/messages/"
     assert api.post(url, {"body": "hi"}, format="json", HTTP_ORIGIN=ORIGIN).status_code == 201
+
+
+def test_an_address_over_its_limit_is_refused_from_memory_before_its_token_is_read(
+    ann_api, ticket_ann, settings, monkeypatch, django_assert_num_queries
+):
+    """The bug: every refused request of a flood still read the visitor's token
+    from the database and counted in the cache before its 429."""
+    limit(settings, "message", ip="2/min")
+    url = f"/api/widget/tickets/{ticket_ann.pk}/messages/"
+
+    def post(address="198.51.100.1"):
+        return ann_api.post(
+            url, {"body": "hi"}, format="json", HTTP_ORIGIN=ORIGIN, REMOTE_ADDR=address
+        )
+
+    assert [post().status_code for _ in range(3)] == [201, 201, 429]
+
+    def no_cache(counters):
+        raise AssertionError("counted in the cache")
+
+    monkeypatch.setattr(throttling, "_count", no_cache)
+    with django_assert_num_queries(0):
+        refused = post()
+    assert refused.status_code == 429
+    assert refused.data["code"] == "throttled"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    monkeypatch.undo()
+    # Only that address, only that scope, only until the window ends.
+    assert post("198.51.100.2").status_code == 201
+    assert ann_api.get(url, HTTP_ORIGIN=ORIGIN, REMOTE_ADDR="198.51.100.1").status_code == 200
+    later = time.time() + 61
+    monkeypatch.setattr(throttling.time, "time", lambda: later)
+    assert post().status_code == 201
 
 
 WIDGET_ENDPOINTS = [
