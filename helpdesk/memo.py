@@ -4,7 +4,9 @@ For questions asked on every message whose answers change rarely (is anyone
 online, which webhooks want this event): a trip to the shared cache per message
 cost more than the question (docs/benchmarks.md, "Message path"). Each process
 asks again once its answer is ``seconds`` old, so a change elsewhere is seen
-within that time.
+within that time. ``Until`` keeps what the shared cache said holds until a
+moment (an address barred after a flood, or over a rate limit), so a flood's
+next attempts are refused without asking again.
 """
 
 import time
@@ -38,3 +40,32 @@ class Memo:
         """For tests, which change what is asked between one question and the next."""
         for memo in cls.every:
             memo.forget()
+
+
+class Until:
+    """Keys this process knows to hold until a moment (``time.time()``), as the
+    shared cache told it. At most ``most`` are kept: past that the lapsed ones
+    go, and if none has lapsed, all do (they are only ever a shortcut to what
+    the cache says). Threads share it: each step is one dict operation."""
+
+    def __init__(self, most: int = 10_000):
+        self.most = most
+        self.moments: dict[Hashable, float] = {}
+
+    def left(self, key: Hashable) -> float | None:
+        """Seconds ``key`` still holds for, if it does."""
+        left = self.moments.get(key, 0) - time.time()
+        return left if left > 0 else None
+
+    def remember(self, key: Hashable, until: float) -> None:
+        if len(self.moments) >= self.most:
+            now = time.time()
+            for known, moment in list(self.moments.items()):
+                if moment <= now:
+                    self.moments.pop(known, None)
+            if len(self.moments) >= self.most:
+                self.moments.clear()
+        self.moments[key] = until
+
+    def clear(self) -> None:
+        self.moments.clear()

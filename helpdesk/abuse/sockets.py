@@ -29,6 +29,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
+from helpdesk.memo import Until
 from helpdesk.presence import Presence, slot_timeout
 
 from .addresses import rate_key, scope_address
@@ -47,19 +48,8 @@ def in_thread(function):
     return sync_to_async(function, thread_sensitive=False)
 
 
-# Address -> time.time() it is barred until, as this process learned it.
-barred_here: dict[str, float] = {}
-BARRED_HERE_MAX = 10_000
-
-
-def remember_barred(address: str, until: float) -> None:
-    if len(barred_here) >= BARRED_HERE_MAX:
-        now = time.time()
-        for known in [a for a, t in barred_here.items() if t <= now]:
-            del barred_here[known]
-        if len(barred_here) >= BARRED_HERE_MAX:
-            barred_here.clear()
-    barred_here[address] = until
+# Addresses barred after a flood, until when, as this process learned it.
+barred_here = Until()
 
 
 def _keys(kind: str, ident: object) -> tuple[str, str]:
@@ -86,7 +76,7 @@ def penalise(kind: str, ident: object) -> float:
         until = time.time() + seconds
         cache.set(until_key, until, timeout=math.ceil(seconds))
         if kind == "ip":
-            remember_barred(ident, until)
+            barred_here.remember(ident, until)
     return seconds
 
 
@@ -100,7 +90,7 @@ def admit(address: str) -> str | None:
     """Count a new widget socket from ``address`` unless it is barred or at its
     cap; None if it was admitted, else why not ("barred", "full")."""
     if left := barred_for("ip", address):
-        remember_barred(address, time.time() + left)
+        barred_here.remember(address, time.time() + left)
         return "barred"
     cap = settings.PARLEY["SOCKETS_PER_IP"]
     if cap and SOCKETS.connections(address) >= cap:
@@ -125,7 +115,7 @@ class SocketLimits:
         if scope["type"] != "websocket":
             return await self.inner(scope, receive, send)
         address = rate_key(scope_address(scope))
-        if barred_here.get(address, 0) > time.time():
+        if barred_here.left(address) is not None:
             refusal = "barred"
         else:
             refusal = await in_thread(admit)(address)

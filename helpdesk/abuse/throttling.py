@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
 from rest_framework.throttling import BaseThrottle
 
+from helpdesk.memo import Until
+
 from .addresses import is_address_blocked, rate_key, request_address
 
 RATE_PATTERN = re.compile(r"^(\d+)/(s|sec|min|h|hour|d|day)$")
@@ -145,35 +147,17 @@ def limits(scope: str) -> dict[str, Rate | None]:
     return {kind: parse_rate(text) if text else None for kind, text in configured.items()}
 
 
-# (scope, address key) -> time.time() until which this process knows the address
-# is over its limit in that scope, as the shared counter told it: a flood's next
-# requests are refused from memory, with no trip to the cache and, for the views
-# (RefusedFromMemoryFirst), before the visitor's token is looked up.
-over_here: dict[tuple[str, str], float] = {}
-OVER_HERE_MAX = 10_000
-
-
-def known_over(scope: str, address_key: str) -> float | None:
-    """The seconds left, if this process knows ``address_key`` to be over its
-    limit in ``scope``."""
-    left = over_here.get((scope, address_key), 0) - time.time()
-    return left if left > 0 else None
-
-
-def remember_over(scope: str, address_key: str, wait: float) -> None:
-    if len(over_here) >= OVER_HERE_MAX:
-        now = time.time()
-        for known in [key for key, until in over_here.items() if until <= now]:
-            del over_here[known]
-        if len(over_here) >= OVER_HERE_MAX:
-            over_here.clear()
-    over_here[(scope, address_key)] = time.time() + wait
+# (scope, address key) pairs over their limit, until when, as the shared counter
+# told this process: a flood's next requests are refused from memory, with no
+# trip to the cache and, for the views (RefusedFromMemoryFirst), before the
+# visitor's token is looked up.
+over_here = Until()
 
 
 def check(scope: str, *, address_key: str, visitor_id: object = None) -> None:
     """Count a request in ``scope`` against its address and its visitor (if
     any); raise ``Throttled`` (429, ``Retry-After``) if either is over its rate."""
-    if (left := known_over(scope, address_key)) is not None:
+    if (left := over_here.left((scope, address_key))) is not None:
         raise exceptions.Throttled(wait=left)
     rates = limits(scope)
     counted = [("ip", address_key)]
@@ -185,7 +169,7 @@ def check(scope: str, *, address_key: str, visitor_id: object = None) -> None:
     waits = take_each([(f"{scope}:{kind}:{ident}", rates[kind]) for kind, ident in counted])
     for (kind, _ident), wait in zip(counted, waits, strict=True):
         if kind == "ip" and wait is not None:
-            remember_over(scope, address_key, wait)
+            over_here.remember((scope, address_key), time.time() + wait)
     if (wait := max((w for w in waits if w is not None), default=None)) is not None:
         raise exceptions.Throttled(wait=wait)
 
@@ -210,7 +194,7 @@ class RefusedFromMemoryFirst:
     def initial(self, request, *args, **kwargs):
         address_key = rate_key(request_address(request))
         for scope in scopes_for(self, request.method):
-            if (left := known_over(scope, address_key)) is not None:
+            if (left := over_here.left((scope, address_key))) is not None:
                 raise exceptions.Throttled(wait=left)
         super().initial(request, *args, **kwargs)
 

@@ -1,7 +1,7 @@
 """A process's short-lived answers (helpdesk/memo.py)."""
 
 from helpdesk import memo
-from helpdesk.memo import Memo
+from helpdesk.memo import Memo, Until
 
 
 def test_an_answer_is_kept_for_its_seconds_then_asked_again(monkeypatch):
@@ -29,3 +29,28 @@ def test_forgetting_asks_again_at_once():
     assert kept.get(None, lambda: next(answers)) is True
     Memo.forget_all()
     assert kept.get(None, lambda: next(answers)) is False
+
+
+def test_until_tells_what_holds_and_for_how_long(monkeypatch):
+    now = 1000.0
+    monkeypatch.setattr(memo.time, "time", lambda: now)
+    barred = Until()
+    barred.remember("203.0.113.7", now + 10)
+    assert barred.left("203.0.113.7") == 10
+    assert barred.left("203.0.113.8") is None
+    now += 10
+    assert barred.left("203.0.113.7") is None
+
+
+def test_until_keeps_at_most_its_size_dropping_the_lapsed_first(monkeypatch):
+    now = 1000.0
+    monkeypatch.setattr(memo.time, "time", lambda: now)
+    barred = Until(most=3)
+    barred.remember("lapsed", now + 1)
+    barred.remember("a", now + 60)
+    barred.remember("b", now + 60)
+    now += 2
+    barred.remember("c", now + 60)  # full: the lapsed one goes
+    assert set(barred.moments) == {"a", "b", "c"}
+    barred.remember("d", now + 60)  # full of live ones: all go, as the cache still has them
+    assert set(barred.moments) == {"d"}
