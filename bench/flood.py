@@ -1,9 +1,9 @@
 """One address flooding the widget, and what it costs everyone else (issue 14).
 
 Parley on PostgreSQL + Redis (a fresh database and key prefix, removed at the
-end), one daphne on 127.0.0.1 behind a pretend proxy: every client names its
-address in X-Forwarded-For (PARLEY_CLIENT_ADDRESS_HEADER), so one machine can be
-many addresses. Then:
+end), one server process on 127.0.0.1 (as `manage.py serve` runs it) behind a
+pretend proxy: every client names its address in X-Forwarded-For
+(PARLEY_CLIENT_ADDRESS_HEADER), so one machine can be many addresses. Then:
 
 - **quiet**: ``--pairs`` visitors, each from an address of their own, send a
   message every ``--every`` seconds (under the per-visitor limit) to one agent
@@ -305,9 +305,9 @@ async def measure(args) -> None:
         lost = sum(v == float("inf") for v in values)
         print(f"| {name} | {ms(values, 50)} | {ms(values, 99)} | {lost} of {len(values)} |")
     ratio = percentile(loud, 99) / percentile(quiet, 99)
-    print(f"\np99 during the flood / quiet: **{ratio:.2f}x**; daphne's CPU: {quiet_cpu:.0%} of a")
-    print(f"core quiet, {flood_cpu:.0%} during the flood ({flood_seconds:.0f} s, the requests'")
-    print("answers included).\n")
+    print(f"\np99 during the flood / quiet: **{ratio:.2f}x**; the server's CPU:")
+    print(f"{quiet_cpu:.0%} of a core quiet, {flood_cpu:.0%} during the flood")
+    print(f"({flood_seconds:.0f} s, the requests' answers included).\n")
     print("| the flood | count |")
     print("|---|---|")
     for name, count in sorted(counts.items()):

@@ -2,7 +2,7 @@
 
 A *target* is something that relays chat frames from visitors to agents: Parley,
 or the bare Channels relay in ``bench/bare_relay`` that Parley is measured
-against. Both are real daphne processes on 127.0.0.1 (``tests.processes.Stack``),
+against. Both are real server processes on 127.0.0.1 (``tests.processes.Stack``),
 driven over real WebSockets by the same client code with the same frames, so
 the only difference between two rows of a table is the server.
 
@@ -34,6 +34,7 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from helpdesk.servers import SERVED_BY  # noqa: E402
 from tests.processes import Stack  # noqa: E402
 
 CLOCK_TICKS = 100  # USER_HZ on Linux
@@ -119,12 +120,15 @@ class Target:
     # The frame that tells a visitor their message is stored, if the target stores.
     ack_type: str | None = None
 
-    def __init__(self, stack: Stack, server: str = "daphne"):
+    # The ASGI server it runs under unless told (helpdesk/servers.py).
+    default_server = "daphne"
+
+    def __init__(self, stack: Stack, server: str | None = None):
         self.stack = stack
-        self.server = server  # the ASGI server it runs under (helpdesk/servers.py)
+        self.server = server or self.default_server
 
     def start(self, servers: int) -> list[str]:
-        """Make sure ``servers`` daphne processes run; returns their names."""
+        """Make sure ``servers`` server processes run; returns their names."""
         names = [f"{self.name}-{i}" for i in range(servers)]
         for name in names:
             if name not in self.stack.servers:
@@ -186,6 +190,7 @@ class Parley(Target):
 
     name = "parley"
     application = "helpdesk.asgi:application"
+    default_server = SERVED_BY  # as `manage.py serve` runs it
     # helpdesk/settings.py PARLEY["FRAME_RATE"] is 10 a second per socket; stay
     # well under it, or the server closes the visitor's socket with 4429.
     max_rate_per_socket = 8
@@ -206,7 +211,7 @@ class Parley(Target):
         "PARLEY_HANDSHAKES_IN_FLIGHT": "1000000",
     }
 
-    def __init__(self, stack: Stack, server: str = "daphne"):
+    def __init__(self, stack: Stack, server: str | None = None):
         super().__init__(stack, server)
         stack.setup()
         self.tokens = {username: stack.agent_token(username) for username in self.AGENTS}

@@ -1,4 +1,4 @@
-"""Where a Parley daphne spends its time under the relay load: py-spy samples the
+"""Where a Parley server process spends its time under the relay load: py-spy samples the
 server while ``bench/relay.py``'s load runs, and the busiest functions are printed.
 
 Profile before optimising: docs/benchmarks.md, "Message path (issue 10)", says
@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=100)
     parser.add_argument("--rate", type=float, default=50, help="messages a second, all rooms")
     parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--server", choices=SERVERS, default="daphne")
+    parser.add_argument("--server", choices=SERVERS, help=f"default: {Parley.default_server}")
     parser.add_argument("--typists", type=int, default=0)
     parser.add_argument("--typing-rate", type=float, default=2.0, help="frames a second each")
     parser.add_argument("--sample-rate", type=int, default=200, help="samples a second")

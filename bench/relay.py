@@ -2,10 +2,11 @@
 
 For each configuration — the embedded default (SQLite, in-memory layer) and, when
 PostgreSQL and Redis answer, the services one (PostgreSQL, Redis pub/sub layer) —
-it starts Parley and the reference relay (bench/bare_relay) as daphne processes
-on 127.0.0.1 (``--server`` and ``--reference-server`` pick uvicorn instead, as
-helpdesk/servers.py starts it), puts the same load on both with the same client,
-and measures:
+it starts Parley, under the ASGI server ``manage.py serve`` uses (uvicorn), and
+the reference relay (bench/bare_relay) under daphne, as the issue's reference is,
+as processes on 127.0.0.1 (``--server`` and ``--reference-server`` pick either
+server, as helpdesk/servers.py starts it), puts the same load on both with the
+same client, and measures:
 
 - relay: ``--rooms`` visitor sockets, one agent subscribed to every room, 130-byte
   messages at ``--rate`` for ``--seconds``: delivered live, stored (Parley, read
@@ -13,7 +14,7 @@ and measures:
   server CPU per 1,000 messages from /proc/<pid>/stat;
 - knee: the highest offered rate at which every message arrives live with
   p99 <= ``--knee-p99`` ms, in short steps; on the services configuration also
-  two Parley daphnes against one;
+  two Parley servers against one;
 - typing: ``--typists`` visitors sending typing frames with a draft at
   ``--typing-rate`` each, beside messages at ``--typing-message-rate``; CPU per
   typing frame and message p99 with and without typing;
@@ -108,7 +109,7 @@ def machine_load() -> str:
     return f"load average {load}; CPU pressure {some['avg60']} % (last minute)"
 
 
-def stack(tmp: Path, target: type[Target], settings: dict, server: str = "daphne") -> Target:
+def stack(tmp: Path, target: type[Target], settings: dict, server: str | None = None) -> Target:
     folder = tmp / f"{target.name}-{uuid.uuid4().hex[:6]}"
     folder.mkdir()
     if target is Reference:
@@ -123,7 +124,7 @@ def server_of(target: type[Target], args) -> str:
 
 
 async def open_load(target: Target, rooms: list[Room], servers: int) -> Load:
-    """Sockets for ``rooms`` spread over ``servers`` daphnes, warmed up."""
+    """Sockets for ``rooms`` spread over ``servers`` server processes, warmed up."""
     load = Load(target, rooms, target.start(servers))
     await load.open()
     return load
@@ -213,7 +214,7 @@ async def message_cases(config: str, args, targets: list[Target], results: dict)
         parley = targets[1]
         # A fresh process: typing may have left a backlog behind.
         parley.restart(f"{parley.name}-0")
-        log(f"[{config}] knee of two Parley daphnes, an agent on each")
+        log(f"[{config}] knee of two Parley servers, an agent on each")
         two = await open_load(parley, loads["parley"].rooms[: args.rooms], servers=2)
         results["knee2"] = await find_knee(two, args)
         results["stored2"] = two.stored()
@@ -310,7 +311,7 @@ def table(all_results: list[dict], args) -> str:
             stored, sent, gap_free = results["stored2"]
             row(
                 c,
-                "knee of two Parley daphnes (x one daphne)",
+                "knee of two Parley servers (x one)",
                 "n/a",
                 f"{knee_text(two)}; stored {stored}/{sent}",
                 ratio(two.passed, one.passed),
@@ -436,9 +437,13 @@ def main() -> None:
     parser.add_argument(
         "--idle-configs", default="embedded", help="configurations to run the idle case on"
     )
-    parser.add_argument("--server", choices=SERVERS, default="daphne", help="Parley's")
     parser.add_argument(
-        "--reference-server", choices=SERVERS, default="daphne", help="the bare relay's"
+        "--server", choices=SERVERS, help=f"Parley's (default: {Parley.default_server}, as served)"
+    )
+    parser.add_argument(
+        "--reference-server",
+        choices=SERVERS,
+        help=f"the bare relay's (default: {Reference.default_server}, the issue's reference)",
     )
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
     args = parser.parse_args()

@@ -18,9 +18,9 @@ to the agent, the server's CPU (user + system, /proc) per delivered message
 (both directions count), and the HTTP requests the visitors made per delivered
 message while chatting (opening the socket or the stream, once per visit, is
 not counted). HTTP clients keep their connections alive, as a browser does: two
-per visitor (one waits, one sends). Everything runs on
-127.0.0.1 against one daphne that the script starts, on the embedded default
-(or PostgreSQL + Redis with ``--config services``), and stops by itself.
+per visitor (one waits, one sends). Everything runs on 127.0.0.1 against one
+server (as `manage.py serve` runs it) that the script starts, on the embedded
+default (or PostgreSQL + Redis with ``--config services``), and stops by itself.
 
     .venv/bin/python bench/transports.py
     .venv/bin/python bench/transports.py --visitors 20 --seconds 40 --repeat 3 \
@@ -406,7 +406,7 @@ def table(results: dict[str, list[dict]], args) -> str:
 
     lines = [
         f"{args.visitors} visitors, each writing every {args.period:g} s for {args.seconds:g} s, "
-        f"the agent answering each at once; one daphne, {args.config}; "
+        f"the agent answering each at once; one server, {args.config}; "
         f"median of {args.repeat} runs per transport",
         "",
         "| visitor's transport | reply to visitor p50 | p99 | visitor to agent p50 | p99 "
@@ -459,7 +459,7 @@ def plot(results: dict[str, list[dict]], path: Path, args) -> None:
     cost.set_xticks(list(positions), names)
     cost.set_title("Server cost (HTTP requests per message above the bars)")
     figure.suptitle(
-        f"WebSockets or REST? {args.visitors} visitors chatting, one daphne ({args.config}), "
+        f"WebSockets or REST? {args.visitors} visitors chatting, one server ({args.config}), "
         f"median of {args.repeat} runs",
         fontsize=10,
     )

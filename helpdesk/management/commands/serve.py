@@ -1,4 +1,5 @@
-"""Run daphne and a Celery worker (with beat) together; Ctrl-C stops both."""
+"""Run the web server (uvicorn, helpdesk/servers.py) and a Celery worker (with
+beat) together; Ctrl-C stops both."""
 
 import os
 import signal
@@ -24,7 +25,7 @@ def site_url(host: str, port: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Serve Parley with daphne plus a Celery worker and beat, and stop them together."
+    help = "Serve Parley (uvicorn) plus a Celery worker and beat, and stop them together."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -32,7 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: str, **options):
         commands = {
-            "daphne": servers.argv("daphne", host, port),
+            servers.SERVED_BY: servers.argv(servers.SERVED_BY, host, port),
             "celery": [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", *CELERY_ARGS],
         }
         # Links in emails name the address this serves on, unless told otherwise.

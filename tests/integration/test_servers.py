@@ -1,0 +1,35 @@
+"""Parley under each ASGI server it can be started with (helpdesk/servers.py):
+daphne, which serves it, and uvicorn, which the benchmarks measure beside it.
+A chat works end to end on both, and each stops on SIGTERM."""
+
+import signal
+import uuid
+
+import pytest
+
+from helpdesk.servers import SERVERS
+
+from ..processes import post_json
+from .test_scale_out import open_agent, open_visitor
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("server", SERVERS)
+async def test_a_chat_works_and_the_server_stops_on_sigterm(stack, server):
+    name = f"on-{server}"
+    stack.start_daphnes(name, server=server)
+    session = post_json(stack.http(name, "/api/widget/session/"), {"key": "demo"})
+    agent, _ = await open_agent(stack, name, "ada")
+    visitor, _ = await open_visitor(stack, name, session["token"])
+
+    body = f"Hello from {server} <b>{uuid.uuid4()}</b>"
+    await visitor.send({"type": "message.send", "client_id": str(uuid.uuid4()), "body": body})
+    ack = (await visitor.receive_until("message.ack"))[-1]
+    await agent.send({"type": "subscribe", "ticket": ack["ticket"], "after": 0})
+    frames = await agent.receive_until("subscribed")
+    assert [f["message"]["body"] for f in frames if f["type"] == "message.new"] == [body]
+
+    process = stack.servers[name]
+    stack.stop(name)  # SIGTERM with the sockets open; SIGKILL if not gone in 15 s
+    assert process.returncode != -signal.SIGKILL, f"{server} did not exit on SIGTERM"
