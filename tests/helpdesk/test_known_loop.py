@@ -20,15 +20,21 @@ from ..conftest import http_scope
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+# A held send is let go after this long, so that a thread waiting for it (the
+# behaviour under test gone) fails the test instead of holding the process at
+# exit, as it held daphne. What the tests wait for must come well before it,
+# however busy the machine (a parallel job's servers once made 5 s too short).
+HELD_SECONDS = 20
+PATIENCE = 15
+
+
 class HeldLayer:
-    """A channel layer whose sends wait until released, or 8 s have passed: a
-    thread that waits for them (the behaviour under test gone) then fails the
-    test instead of holding the process at exit, as it held daphne."""
+    """A channel layer whose sends wait until released, or HELD_SECONDS pass."""
 
     def __init__(self):
         self.release = asyncio.Event()
         self.sent: list[tuple[str, dict]] = []
-        asyncio.get_running_loop().call_later(8, self.release.set)
+        asyncio.get_running_loop().call_later(HELD_SECONDS, self.release.set)
 
     async def group_send(self, group: str, message: dict) -> None:
         await self.release.wait()
@@ -55,7 +61,7 @@ async def test_a_message_over_rest_is_answered_before_its_broadcast_is_sent(
         ),
     )
     await communicator.send_input({"type": "http.request", "body": body})
-    start = await communicator.receive_output(5)  # the layer still holds every send
+    start = await communicator.receive_output(PATIENCE)  # the layer still holds every send
     assert start["status"] == 201
     assert layer.sent == []
     layer.release.set()
@@ -71,7 +77,7 @@ async def test_closing_sockets_from_a_request_does_not_wait_for_the_layer(monkey
     monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
     calling_loop.set(asyncio.get_running_loop())  # as KnownLoop sets it
     close = sync_to_async(events.close_sockets, thread_sensitive=False)
-    await asyncio.wait_for(close(["agent-1"], code=4401), timeout=5)
+    await asyncio.wait_for(close(["agent-1"], code=4401), timeout=PATIENCE)
     assert layer.sent == []
     layer.release.set()
     await sent(layer)
