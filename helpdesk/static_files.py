@@ -22,16 +22,13 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
         markcoroutinefunction(self)
 
     async def __call__(self, request):
-        path = request.path_info
-        if not self.autorefresh:
-            static_file = self.files.get(path)
-        elif path.startswith(self.static_prefix):
-            # DEBUG: looked up on disk each time, so an edited file is served. Only
-            # paths under STATIC_URL can be files (Parley sets no WHITENOISE_ROOT),
-            # so other requests skip the thread.
-            static_file = await sync_to_async(self.find_file, thread_sensitive=False)(path)
+        if self.autorefresh:
+            # DEBUG: looked up on disk each time, so an edited file is served.
+            static_file = await sync_to_async(self.find_file, thread_sensitive=False)(
+                request.path_info
+            )
         else:
-            static_file = None
+            static_file = self.files.get(request.path_info)
         if static_file is None:
             return await self.get_response(request)
         return await sync_to_async(self.serve, thread_sensitive=False)(static_file, request)
