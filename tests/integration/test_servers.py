@@ -40,7 +40,7 @@ async def test_a_chat_works_and_the_server_stops_on_sigterm(embedded, server):
     await agent.send({"type": "subscribe", "ticket": ack["ticket"], "after": 0})
     frames = await agent.receive_until("subscribed")
     # Then routing's line, "Assigned to Ada automatically".
-    assert [f["message"]["body"] for f in frames if f["type"] == "message.new"][0] == body
+    assert next(f["message"]["body"] for f in frames if f["type"] == "message.new") == body
 
     process = stack.servers[name]
     stack.stop(name)  # SIGTERM with the sockets open; SIGKILL if not gone in 15 s
