@@ -50,12 +50,15 @@ class RedisCache(redis.RedisCache):
         super().__init__(server, params)
         self._class = SharedPoolRedisCacheClient
 
-    def touch_many(self, keys: list[str], timeout: int) -> list[bool]:
-        """``touch`` for each of ``keys`` in one round trip; whether each existed."""
-        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
-        for key in keys:
-            pipeline.expire(self.make_and_validate_key(key), timeout)
-        return [bool(found) for found in pipeline.execute()]
+
+def pipeline():
+    """A pipeline on the default cache's Redis, through this process's shared
+    pool, for work the cache API would spend a round trip per key on; None when
+    the cache is not Redis. Keys go through ``cache.make_key``."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return None
+    return cache._cache.get_client(write=True).pipeline(transaction=False)
 
 
 def touch_many(keys: list[str], timeout: int) -> list[bool]:
@@ -63,6 +66,9 @@ def touch_many(keys: list[str], timeout: int) -> list[bool]:
     trip on Redis, where a renewal of every slot a process holds (presence) would
     otherwise cost one each."""
     cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        return cache.touch_many(keys, timeout)
-    return [cache.touch(key, timeout=timeout) for key in keys]
+    redis_pipeline = pipeline()
+    if redis_pipeline is None:
+        return [cache.touch(key, timeout=timeout) for key in keys]
+    for key in keys:
+        redis_pipeline.expire(cache.make_and_validate_key(key), timeout)
+    return [bool(found) for found in redis_pipeline.execute()]

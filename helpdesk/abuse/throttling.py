@@ -15,7 +15,6 @@ the visitor's words to protect against a flood that each socket's own frame
 limit and the body limits, kept in the process, still hold back.
 """
 
-import functools
 import hashlib
 import logging
 import re
@@ -24,13 +23,13 @@ from dataclasses import dataclass
 
 import redis.exceptions
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
 from rest_framework.throttling import BaseThrottle
 
+from helpdesk import cache as shared_cache
 from helpdesk.memo import Until
 
 from .addresses import is_address_blocked, rate_key, request_address
@@ -101,10 +100,9 @@ def _count(counters: list[tuple[str, int]]) -> list[int]:
     On Redis in one round trip: Django's cache API takes three a counter (add,
     then incr, which first checks that the key exists), and a visitor's message
     counts two counters."""
-    client = _redis_client()
-    if client is None:
+    pipe = shared_cache.pipeline()
+    if pipe is None:
         return [_count_in_cache(key, seconds) for key, seconds in counters]
-    pipe = client.pipeline(transaction=False)
     for key, seconds in counters:
         # The cache's own key, so cache.get reads the counter as an integer.
         pipe.incr(cache.make_key(key))
@@ -119,18 +117,6 @@ def _count_in_cache(key: str, seconds: int) -> int:
     except ValueError:  # it expired between add and incr
         cache.add(key, 1, timeout=seconds)
         return 1
-
-
-def _redis_client() -> redis.Redis | None:
-    """A client of the cache's Redis, or None when the cache is not Redis."""
-    if not isinstance(caches["default"], RedisCache):
-        return None
-    return _redis_at(settings.CACHES["default"]["LOCATION"])
-
-
-@functools.cache
-def _redis_at(location: str) -> redis.Redis:
-    return redis.Redis.from_url(location)
 
 
 def hashed(value: str) -> str:
@@ -154,11 +140,16 @@ def limits(scope: str) -> dict[str, Rate | None]:
 over_here = Until()
 
 
+def refuse_if_known_over(scope: str, address_key: str) -> None:
+    """429 from memory, for an address this process knows is over in ``scope``."""
+    if (left := over_here.left((scope, address_key))) is not None:
+        raise exceptions.Throttled(wait=left)
+
+
 def check(scope: str, *, address_key: str, visitor_id: object = None) -> None:
     """Count a request in ``scope`` against its address and its visitor (if
     any); raise ``Throttled`` (429, ``Retry-After``) if either is over its rate."""
-    if (left := over_here.left((scope, address_key))) is not None:
-        raise exceptions.Throttled(wait=left)
+    refuse_if_known_over(scope, address_key)
     rates = limits(scope)
     counted = [("ip", address_key)]
     if visitor_id is not None:
@@ -194,8 +185,7 @@ class RefusedFromMemoryFirst:
     def initial(self, request, *args, **kwargs):
         address_key = rate_key(request_address(request))
         for scope in scopes_for(self, request.method):
-            if (left := over_here.left((scope, address_key))) is not None:
-                raise exceptions.Throttled(wait=left)
+            refuse_if_known_over(scope, address_key)
         super().initial(request, *args, **kwargs)
 
 
