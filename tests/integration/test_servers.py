@@ -7,6 +7,7 @@ import signal
 import uuid
 
 import pytest
+import websockets
 
 from helpdesk.servers import SERVERS
 
@@ -45,3 +46,21 @@ async def test_a_chat_works_and_the_server_stops_on_sigterm(embedded, server):
     process = stack.servers[name]
     stack.stop(name)  # SIGTERM with the sockets open; SIGKILL if not gone in 15 s
     assert process.returncode != -signal.SIGKILL, f"{server} did not exit on SIGTERM"
+
+
+async def test_uvicorn_refuses_a_huge_frame_itself_and_parley_answers_a_large_one(embedded):
+    """docs/deploy.md: over 1 MiB uvicorn closes with 1009 before reading it
+    whole; over FRAME_MAX_BYTES (32 KiB) Parley answers with an error frame."""
+    stack = embedded
+    stack.start_daphnes("frames", server="uvicorn")
+    session = post_json(stack.http("frames", "/api/widget/session/"), {"key": "demo"})
+    visitor, _ = await open_visitor(stack, "frames", session["token"])
+    await visitor.send({"type": "message.send", "client_id": "big", "body": "x" * 40_000})
+    error = (await visitor.receive_until("error"))[-1]
+    assert error["code"] == "frame_too_large"
+
+    await visitor.send({"type": "message.send", "client_id": "huge", "body": "x" * 2_000_000})
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await visitor.receive(timeout=10)
+    assert closed.value.rcvd.code == 1009
+    stack.stop("frames")
