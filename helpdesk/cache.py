@@ -56,7 +56,7 @@ def pipeline():
     pool, for work the cache API would spend a round trip per key on; None when
     the cache is not Redis. Keys go through ``cache.make_key``."""
     cache = caches["default"]
-    if not isinstance(cache, RedisCache):
+    if not isinstance(cache, redis.RedisCache):  # Django's own, or ours above
         return None
     return cache._cache.get_client(write=True).pipeline(transaction=False)
 

@@ -63,14 +63,7 @@ def take(key: str, rate: Rate) -> float | None:
     """Count one hit against ``key``. None if it is within ``rate``; otherwise the
     seconds until the window ends and hits are allowed again; None too while
     the cache is unreachable."""
-    return take_all([(key, rate)])
-
-
-def take_all(hits: list[tuple[str, Rate]]) -> float | None:
-    """Count one hit against each key, at once. None if every one is within its
-    rate; otherwise the longest wait until they all are; None too while the cache
-    is unreachable."""
-    return max((wait for wait in take_each(hits) if wait is not None), default=None)
+    return take_each([(key, rate)])[0]
 
 
 def take_each(hits: list[tuple[str, Rate]]) -> list[float | None]:
