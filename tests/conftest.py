@@ -6,12 +6,14 @@ import json
 import os
 from collections.abc import Callable
 
+import channels.testing.application
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import close_old_connections
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -88,6 +90,18 @@ def _local_layer_and_cache(settings):
     barred_here.clear()
     over_here.clear()
     Memo.forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _sockets_close_their_connections(monkeypatch):
+    """Channels' test communicator makes ``close_old_connections`` a no-op while
+    it sends and receives, to keep a TestCase's transaction open across the
+    consumer's calls. Here the consumers' code runs on threads of its own, never
+    inside the test's transaction, and a connection it leaves open on a thread of
+    the test's event loop is never given back to the PostgreSQL pool once that
+    loop ends with the test: ten of them, and a later test waits 10 s for a
+    connection and fails (tests/helpdesk/test_connection_pool.py)."""
+    monkeypatch.setattr(channels.testing.application, "no_op", close_old_connections)
 
 
 @pytest.fixture
