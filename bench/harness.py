@@ -132,7 +132,7 @@ class Target:
         names = [f"{self.name}-{i}" for i in range(servers)]
         for name in names:
             if name not in self.stack.servers:
-                self.stack.start_daphnes(name, application=self.application, server=self.server)
+                self.stack.start_servers(name, application=self.application, server=self.server)
         for name in set(self.stack.servers) - set(names):
             self.stack.stop(name)
         return names
@@ -140,7 +140,7 @@ class Target:
     def restart(self, name: str) -> None:
         """A fresh process in place of ``name``: whatever backlog it had is gone."""
         self.stack.stop(name)
-        self.stack.start_daphnes(name, application=self.application, server=self.server)
+        self.stack.start_servers(name, application=self.application, server=self.server)
 
     def pids(self) -> list[int]:
         return [process.pid for process in self.stack.servers.values()]

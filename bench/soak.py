@@ -351,7 +351,7 @@ class Soak:
         log(f"[soak] restarting {name}")
         self.down.add(name)
         await asyncio.to_thread(self.stack.stop, name)
-        await asyncio.to_thread(self.stack.start_daphne, name)
+        await asyncio.to_thread(self.stack.start_server, name)
         self.down.discard(name)
         log(f"[soak] {name} is back")
 
@@ -363,7 +363,7 @@ class Soak:
         visitors = [p for p in parties if p.kind == "visitor"]
         agents = [p for p in parties if p.kind == "agent"]
         for name in SERVERS:
-            self.stack.start_daphne(name)
+            self.stack.start_server(name)
         log(f"[soak] connecting {len(visitors)} visitors and {len(agents)} agents")
         tasks = []
         for i, party in enumerate(parties):

@@ -152,7 +152,7 @@ def main() -> None:
             log("starting Parley on 127.0.0.1")
             stack.setup()
             stack.manage("shell", "-c", NO_OFFLINE_FORM)
-            stack.start_daphne("app")
+            stack.start_server("app")
             url = stack.http("app", "/")
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

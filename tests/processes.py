@@ -27,7 +27,7 @@ def process_env(tmp: Path, **settings: str) -> dict:
     }
     return (
         # An address for the links in emails: a run with DEBUG off needs one, and
-        # each server is given its own (start_daphne).
+        # each server is given its own (start_server).
         {"PARLEY_SITE_URL": "http://127.0.0.1:8000"}
         | inherited
         | {"DJANGO_SETTINGS_MODULE": "helpdesk.settings", "PARLEY_VAR_DIR": str(tmp)}
@@ -92,21 +92,22 @@ class Stack:
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    def start_daphne(self, name: str, application: str = "helpdesk.asgi:application") -> str:
+    def start_server(self, name: str, application: str = "helpdesk.asgi:application") -> str:
         """Serve ``application`` (Parley unless told otherwise) with daphne on a free
         port of 127.0.0.1; returns its base URL once it answers /healthz/."""
-        return self.start_daphnes(name, application=application)[0]
+        return self.start_servers(name, application=application)[0]
 
-    def start_daphnes(
+    def start_servers(
         self, *names: str, application: str = asgi_servers.APPLICATION, server: str = "daphne"
     ):
-        """Several daphne servers (start_daphne), started together and waited for
-        together: a server spends its start-up (seconds on a busy machine) importing
-        Django and Parley, and the next need not wait for that."""
+        """Several ASGI servers (start_server; daphne unless ``server`` says
+        uvicorn), started together and waited for together: a server spends its
+        start-up (seconds on a busy machine) importing Django and Parley, and the
+        next need not wait for that."""
         logs = {}
         for name in names:
             port = self.ports.setdefault(name, free_port())
-            logs[name] = self.tmp / f"daphne-{name}.log"
+            logs[name] = self.tmp / f"{server}-{name}.log"
             self.servers[name] = subprocess.Popen(
                 asgi_servers.argv(server, "127.0.0.1", port, application),
                 cwd=ROOT, env=self.env | {"PARLEY_SITE_URL": self.http(name)},

@@ -47,7 +47,7 @@ def start_app(tmp, prepare: str = "", **settings: str) -> Stack:
     ``prepare`` is run after the seed (Stack.setup)."""
     stack = Stack(tmp=tmp, env=process_env(tmp, **settings))
     stack.setup(prepare)
-    stack.start_daphne("app")
+    stack.start_server("app")
     return stack
 
 

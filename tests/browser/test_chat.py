@@ -184,7 +184,7 @@ def test_the_widget_reconnects_resumes_and_flushes_its_outbox(app, host_site, ne
     expect(pending).to_have_text("Typed while offline")
     app.manage("shell", "-c", REPLY_WHILE_DOWN.format(ticket=ticket))
 
-    app.start_daphne("app")
+    app.start_server("app")
     sent = visitor.locator("[data-testid=parley-message][data-state=sent]")
     expect(sent).to_have_count(3, timeout=30_000)
     assert widget_bodies(visitor) == [

@@ -166,7 +166,7 @@ def test_after_a_restart_the_dashboard_shows_everything_it_missed(app, team):
     app.stop("app")
     expect(ada.get_by_test_id("connection-status")).not_to_have_attribute("data-state", "connected")
     app.manage("shell", "-c", REPLY_WHILE_DOWN.format(ticket=ticket))
-    app.start_daphne("app")
+    app.start_server("app")
 
     expect(ada.get_by_test_id("connection-status")).to_have_attribute(
         "data-state", "connected", timeout=30_000

@@ -19,7 +19,7 @@ def mailing_app(tmp_path):
     """An app of its own whose worker sends email into ``tmp_path/mail``."""
     stack = Stack(tmp=tmp_path, env=process_env(tmp_path, EMAIL_FILE_PATH=str(tmp_path / "mail")))
     stack.setup(widget_code("demo", offline_form=False))
-    stack.start_daphne("app")
+    stack.start_server("app")
     stack.start_celery()
     yield stack
     stack.stop_all()

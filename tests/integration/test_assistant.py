@@ -23,7 +23,7 @@ def assistant_stack(tmp_path_factory):
     # Slow pieces, so a stop sent through the other server lands mid-answer.
     with services_stack(tmp, PARLEY_ASSISTANT_EXTRACTIVE_PACE="0.2") as stack:
         stack.start_celery()
-        stack.start_daphnes("a", "b")
+        stack.start_servers("a", "b")
         yield stack
 
 

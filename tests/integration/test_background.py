@@ -34,7 +34,7 @@ def embedded(tmp_path):
 @pytest.mark.parametrize("configuration", ["stack", "embedded"])
 def test_a_transcript_request_is_mailed_by_the_worker(request, configuration):
     stack = request.getfixturevalue(configuration)
-    stack.start_daphne("web")
+    stack.start_server("web")
     stack.start_celery()
     session = post_json(
         stack.http("web", "/api/widget/session/"),

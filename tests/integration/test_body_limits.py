@@ -37,7 +37,7 @@ def server(tmp_path_factory, request):
     tmp = tmp_path_factory.mktemp("bodies")
     stack = Stack(tmp=tmp, env=process_env(tmp))
     stack.setup()
-    [base] = stack.start_daphnes("web", server=request.param)
+    [base] = stack.start_servers("web", server=request.param)
     try:
         session = post_json(f"{base}/api/widget/session/", {"key": "demo"})
         auth = {"Authorization": f"Visitor {session['token']}"}

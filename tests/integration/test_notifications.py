@@ -29,7 +29,7 @@ def mailing_stack(tmp_path_factory, smtp):
     _, port = smtp
     settings = mailing_settings(port, PARLEY_VISITOR_EMAIL_DELAY="2")
     with services_stack(tmp_path_factory.mktemp("mailing"), **settings) as stack:
-        stack.start_daphne("web")
+        stack.start_server("web")
         stack.start_celery()
         yield stack
 

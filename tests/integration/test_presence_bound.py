@@ -25,7 +25,7 @@ SLACK = 2
 def presence_stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("presence")
     with services_stack(tmp, PARLEY_PRESENCE_TTL=str(TTL), PARLEY_AUTO_ASSIGN="false") as stack:
-        stack.start_daphne("observer")
+        stack.start_server("observer")
         yield stack
 
 
@@ -80,7 +80,7 @@ async def told_offline_within_the_ttl(observer: Dashboard, agent_id: int, since:
 
 async def test_an_agent_whose_daphne_is_killed_is_told_offline_within_the_ttl(presence_stack):
     stack = presence_stack
-    stack.start_daphne("doomed")
+    stack.start_server("doomed")
     ada_token = stack.agent_token("ada")
     observer = await Dashboard.open(stack, "observer", stack.agent_token("grace"))
     ada = await Dashboard.open(stack, "doomed", ada_token)
@@ -98,7 +98,7 @@ async def test_an_agent_who_moved_and_closed_cleanly_is_told_offline_within_the_
     presence_stack,
 ):
     stack = presence_stack
-    stack.start_daphne("doomed")
+    stack.start_server("doomed")
     ada_token = stack.agent_token("ada")
     observer = await Dashboard.open(stack, "observer", stack.agent_token("grace"))
     ada = await Dashboard.open(stack, "doomed", ada_token)

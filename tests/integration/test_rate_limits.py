@@ -34,7 +34,7 @@ def servers(tmp_path_factory):
         PARLEY_RATE_SESSION_PER_IP=f"{SESSIONS_PER_DAY}/day",
         PARLEY_CLIENT_ADDRESS_HEADER="X-Forwarded-For",
     ) as stack:
-        stack.start_daphnes("a", "b")
+        stack.start_servers("a", "b")
         yield stack
 
 

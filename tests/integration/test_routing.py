@@ -20,7 +20,7 @@ def servers(tmp_path_factory):
         "AgentProfile.objects.update(max_concurrent_chats=1); "
         "Ticket.objects.update(status='resolved')",
     ) as stack:
-        stack.start_daphnes("a", "b")
+        stack.start_servers("a", "b")
         yield stack
 
 

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def servers(stack):
-    stack.start_daphnes("a", "b")
+    stack.start_servers("a", "b")
     return stack
 
 

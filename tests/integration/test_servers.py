@@ -30,7 +30,7 @@ def embedded(tmp_path_factory):
 async def test_a_chat_works_and_the_server_stops_on_sigterm(embedded, server):
     stack = embedded
     name = f"on-{server}"
-    stack.start_daphnes(name, server=server)
+    stack.start_servers(name, server=server)
     session = post_json(stack.http(name, "/api/widget/session/"), {"key": "demo"})
     agent, _ = await open_agent(stack, name, "ada")
     visitor, _ = await open_visitor(stack, name, session["token"])
@@ -52,7 +52,7 @@ async def test_uvicorn_refuses_a_huge_frame_itself_and_parley_answers_a_large_on
     """docs/deploy.md: over 1 MiB uvicorn closes with 1009 before reading it
     whole; over FRAME_MAX_BYTES (32 KiB) Parley answers with an error frame."""
     stack = embedded
-    stack.start_daphnes("frames", server="uvicorn")
+    stack.start_servers("frames", server="uvicorn")
     session = post_json(stack.http("frames", "/api/widget/session/"), {"key": "demo"})
     visitor, _ = await open_visitor(stack, "frames", session["token"])
     await visitor.send({"type": "message.send", "client_id": "big", "body": "x" * 40_000})

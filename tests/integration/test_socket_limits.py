@@ -18,7 +18,7 @@ CAP = 3
 def servers(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("limits")
     with services_stack(tmp, PARLEY_SOCKETS_PER_IP=str(CAP), PARLEY_FLOOD_PENALTY="60") as stack:
-        stack.start_daphnes("a", "b")
+        stack.start_servers("a", "b")
         yield stack
 
 

@@ -31,7 +31,7 @@ def production(tmp_path_factory):
     stack = Stack(tmp=tmp, env=env)
     stack.setup()
     stack.manage("collectstatic", "--noinput", "-v0")
-    stack.start_daphne("app")
+    stack.start_server("app")
     yield stack
     stack.stop_all()
 

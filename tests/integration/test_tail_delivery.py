@@ -21,7 +21,7 @@ def redis_and_stack(tmp_path):
     redis.start()
     try:
         with services_stack(tmp_path, REDIS_URL=redis.url, PARLEY_AUTO_ASSIGN="false") as stack:
-            stack.start_daphnes("a", "b")
+            stack.start_servers("a", "b")
             yield redis, stack
     finally:
         redis.kill()

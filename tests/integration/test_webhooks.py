@@ -76,7 +76,7 @@ def attempts(stack: Stack) -> list[list]:
 def test_a_worker_delivers_signed_retries_failures_and_cuts_off_a_stall(parley, receivers):
     for receiver in receivers.values():
         add_endpoint(parley, receiver.url)
-    parley.start_daphne("web")
+    parley.start_server("web")
     parley.start_celery()
     session = post_json(parley.http("web", "/api/widget/session/"), {"key": "demo"})
     started = post_json(

@@ -97,7 +97,7 @@ def killing_stack(tmp_path_factory, careful_smtp):
     _, port = careful_smtp
     settings = mailing_settings(port, PARLEY_CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT))
     with services_stack(tmp_path_factory.mktemp("killing"), **settings) as stack:
-        stack.start_daphne("web")
+        stack.start_server("web")
         yield stack
 
 
