@@ -22,6 +22,7 @@ from django.utils import translation
 
 from helpdesk import queue
 from helpdesk.db import calling_loop
+from helpdesk.layers import group_send_all
 from helpdesk.models import Ticket, Widget
 
 from . import attachments
@@ -380,9 +381,9 @@ def _send_now(messages: list[tuple[list[str], dict]]) -> None:
     layer = get_channel_layer()
 
     async def send_all() -> None:
-        for groups, message in messages:
-            for group in groups:
-                await layer.group_send(group, message)
+        await group_send_all(
+            layer, [(group, message) for groups, message in messages for group in groups]
+        )
 
     loop = calling_loop.get()
     if loop is None:

@@ -183,7 +183,7 @@ if REDIS_URL:
     # drop under load (see DESIGN.md). Delivery rests on the database seq anyway.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "helpdesk.layers.RedisLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }

@@ -65,7 +65,7 @@ def test_database_and_redis_urls_switch_to_the_services(tmp_path):
     assert json.loads(result.stdout) == {
         "db": "django.db.backends.postgresql",
         "pool": {"min_size": 2, "max_size": 10, "timeout": 10},
-        "layer": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "layer": "helpdesk.layers.RedisLayer",
         "cache": "helpdesk.cache.RedisCache",
         "broker": "redis://cache.internal:6379/0",
         "debug": True,
