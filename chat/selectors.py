@@ -1,9 +1,11 @@
 """Reads shared by the consumers, the REST views and the tasks."""
 
+import functools
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from helpdesk.compiled import CompiledGet
 from helpdesk.models import Ticket, Visitor, Widget
 
 from .models import Message
@@ -25,8 +27,14 @@ INBOX_RELATED = ("visitor", "assignee__agent_profile", "team")
 
 def locked_ticket(ticket_id: int, *, related: tuple[str, ...] = INBOX_RELATED) -> Ticket:
     """The ticket, row-locked to the end of the transaction, with ``related``
-    joined (not locked): by default what its inbox payload reads."""
-    return Ticket.objects.select_for_update(of=("self",)).select_related(*related).get(pk=ticket_id)
+    joined (not locked): by default what its inbox payload reads. Compiled once
+    for each ``related``: every message runs it (helpdesk/compiled.py)."""
+    return _locking(related).get(ticket_id)
+
+
+@functools.cache
+def _locking(related: tuple[str, ...]) -> CompiledGet:
+    return CompiledGet(Ticket.objects.select_for_update(of=("self",)).select_related(*related))
 
 
 def ticket_history(
