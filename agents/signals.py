@@ -22,7 +22,7 @@ from chat.consumers import CLOSE_UNAUTHENTICATED
 from chat.models import Message
 from chat.signals import message_posted, ticket_changed
 from chat.ticket_actions import ActorKind
-from helpdesk.memo import Memo
+from helpdesk.memo import Memo, Until
 from helpdesk.models import Ticket
 
 from .models import AgentProfile
@@ -80,11 +80,18 @@ def _waiting_check_key(ticket_id: int) -> str:
 CHECK_MARGIN = 2
 
 
+# The checks this process queued, until they are due: a visitor's burst comes
+# through one process (their socket's), and then costs no cache read a message.
+checks_queued_here = Until()
+
+
 def waiting_check_due_within(ticket_id: int, delay: int) -> bool:
     """Whether a waiting-visitor check of this ticket is already queued to run
     after now and no later than ``delay`` seconds from now. That check decides
     when it runs and sees this message unread if it is, just as a check of this
     message would; so a visitor writing a burst queues one task, not one each."""
+    if (left := checks_queued_here.left(ticket_id)) is not None and CHECK_MARGIN < left <= delay:
+        return True
     due = cache.get(_waiting_check_key(ticket_id))
     now = time.time()
     return due is not None and now + CHECK_MARGIN < due <= now + delay
@@ -93,7 +100,9 @@ def waiting_check_due_within(ticket_id: int, delay: int) -> bool:
 def remember_waiting_check(ticket_id: int, delay: int) -> None:
     # Shared through the cache, so the processes of a deployment queue one check
     # between them; a lost or evicted entry only queues one more.
-    cache.set(_waiting_check_key(ticket_id), time.time() + delay, timeout=delay + 1)
+    due = time.time() + delay
+    cache.set(_waiting_check_key(ticket_id), due, timeout=delay + 1)
+    checks_queued_here.remember(ticket_id, due)
 
 
 # The notification hook's answer to "is anyone online?", per team, kept a second.

@@ -17,6 +17,7 @@ from django.db import close_old_connections
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
+from agents.signals import checks_queued_here
 from chat import events
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
@@ -80,15 +81,19 @@ def _local_layer_and_cache(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "helpdesk.layers.LocalChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
-    # What this process remembers of the cache (addresses barred after a flood,
-    # or over a rate limit) and of answers asked once a second.
-    barred_here.clear()
-    over_here.clear()
-    Memo.forget_all()
+    # What this process remembers beside the cache (addresses barred after a
+    # flood, or over a rate limit; the offline checks it queued) and of answers
+    # asked once a second.
+    forget_what_this_process_knows()
     yield
     cache.clear()
+    forget_what_this_process_knows()
+
+
+def forget_what_this_process_knows() -> None:
     barred_here.clear()
     over_here.clear()
+    checks_queued_here.clear()
     Memo.forget_all()
 
 

@@ -6,6 +6,7 @@ from smtplib import SMTPException
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 
 from agents import offline_notifications, tasks
@@ -93,6 +94,37 @@ def test_a_burst_of_visitor_messages_queues_one_check_that_sees_them_all(
         visitor_writes(f"line {n}")
     delay = settings.PARLEY["UNANSWERED_DELAY"]
     assert scheduled == [(tasks.notify_team_of_waiting_visitor.name, (ticket_ann.pk,), delay)]
+
+
+def test_a_burst_through_one_process_reads_the_shared_cache_for_its_check_once(
+    visitor_writes, scheduled, agent_bob, ticket_ann, monkeypatch
+):
+    AGENTS.connect(agent_bob.user_id)
+    reads = []
+
+    class ReadsCounted:
+        def get(self, key, *args, **kwargs):
+            reads.append(key)
+            return cache.get(key, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+    monkeypatch.setattr(agent_signals, "cache", ReadsCounted())
+    for n in range(5):
+        visitor_writes(f"line {n}")
+    assert reads == [agent_signals._waiting_check_key(ticket_ann.pk)]
+    assert len(scheduled) == 1
+
+
+def test_a_check_another_process_queued_is_found_in_the_shared_cache(
+    visitor_writes, scheduled, agent_bob
+):
+    AGENTS.connect(agent_bob.user_id)
+    visitor_writes("Hi")
+    agent_signals.checks_queued_here.clear()  # as if another process had queued it
+    visitor_writes("Hello?")
+    assert len(scheduled) == 1
 
 
 def test_a_message_the_queued_check_may_miss_queues_its_own(
