@@ -2,7 +2,7 @@
 
 Django compiles a queryset to SQL each time it runs it. For the ticket a message
 locks, read with its visitor (40 columns and a join), the compile cost twice what
-running the query did: about 0.7 ms of every message's CPU, a tenth of it
+running the query did: 0.5 to 0.6 ms of every message's CPU, a tenth of it
 (docs/benchmarks.md, "Fourth pass"). ``CompiledGet`` compiles the lookup once for
 each database alias it runs on, then runs that SQL with each new key and builds
 the instance, and those it selects through foreign keys, with the ORM's own
