@@ -17,16 +17,12 @@ from django.db import close_old_connections
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from agents.signals import checks_queued_here
 from chat import events
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
-from helpdesk import db
-from helpdesk.abuse.sockets import barred_here
-from helpdesk.abuse.throttling import over_here
+from helpdesk import db, memo
 from helpdesk.asgi import application
 from helpdesk.celery import app as celery_app
-from helpdesk.memo import Memo
 
 from .factories import AgentFactory, TicketFactory, VisitorFactory, WidgetFactory
 
@@ -81,20 +77,11 @@ def _local_layer_and_cache(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "helpdesk.layers.LocalChannelLayer"}}
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
-    # What this process remembers beside the cache (addresses barred after a
-    # flood, or over a rate limit; the offline checks it queued) and of answers
-    # asked once a second.
-    forget_what_this_process_knows()
+    # What this process keeps beside the cache, too (helpdesk/memo.py).
+    memo.forget_all()
     yield
     cache.clear()
-    forget_what_this_process_knows()
-
-
-def forget_what_this_process_knows() -> None:
-    barred_here.clear()
-    over_here.clear()
-    checks_queued_here.clear()
-    Memo.forget_all()
+    memo.forget_all()
 
 
 @pytest.fixture(autouse=True)

@@ -27,8 +27,17 @@ def test_forgetting_asks_again_at_once():
     kept = Memo(60)
     answers = iter([True, False])
     assert kept.get(None, lambda: next(answers)) is True
-    Memo.forget_all()
+    memo.forget_all()
     assert kept.get(None, lambda: next(answers)) is False
+
+
+def test_forgetting_all_forgets_what_holds_until_a_moment_too():
+    """Tests start from a process that knows nothing: an address one test
+    barred, or a check it queued, must not hold in the next."""
+    barred = Until()
+    barred.remember("203.0.113.7", 2**40)
+    memo.forget_all()
+    assert barred.left("203.0.113.7") is None
 
 
 def test_until_tells_what_holds_and_for_how_long(monkeypatch):

@@ -1,4 +1,4 @@
-"""What `make run` starts after installing: `manage.py serve`, daphne and a Celery
+"""What `make run` starts after installing: `manage.py serve`, uvicorn and a Celery
 worker together on the embedded default, both stopped by one Ctrl-C."""
 
 import os
