@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -68,6 +68,18 @@ def pytest_collection_modifyitems(items):
     session (the browser fixture), and async tests that come after it and take no
     database found that loop running and could not start their own."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _postgres_tests_need_postgres(request):
+    """A test marked ``postgres`` tests what only PostgreSQL has (row locks, the
+    connection pool, full-text search, index plans): on SQLite it is skipped,
+    or fails with CI=true."""
+    if (
+        request.node.get_closest_marker("postgres")
+        and connections["default"].vendor != "postgresql"
+    ):
+        skip_or_fail("this test needs PostgreSQL: set DATABASE_URL")
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ open chats and run routing passes at the same moment, and no agent ever ends up
 over their maximum, nor a chat with two agents."""
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from agents import routing
@@ -14,18 +13,11 @@ from helpdesk.models import Ticket
 from helpdesk.presence import AGENTS
 
 from ..chat.test_concurrency import run_in_threads
-from ..conftest import skip_or_fail
 from ..factories import AgentFactory, VisitorFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 12
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        skip_or_fail("row locks are only meaningful on PostgreSQL: set DATABASE_URL")
 
 
 @pytest.fixture

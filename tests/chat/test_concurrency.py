@@ -6,25 +6,19 @@ import threading
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from chat.models import Message
 from chat.services import Sender, post_message
 from chat.visitor_auth import visitor_token
 from helpdesk.models import Ticket
 
-from ..conftest import receive_until, skip_or_fail, visitor_socket
+from ..conftest import receive_until, visitor_socket
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
 MESSAGES_PER_THREAD = 15
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        skip_or_fail("row locks are only meaningful on PostgreSQL: set DATABASE_URL")
 
 
 def run_in_threads(target, count: int) -> list[BaseException]:

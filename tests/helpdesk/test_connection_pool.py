@@ -13,15 +13,9 @@ from django.db import connection
 
 from helpdesk.asgi import application
 
-from ..conftest import ORIGIN, skip_or_fail
+from ..conftest import ORIGIN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_the_pool():
-    if connection.vendor != "postgresql":
-        skip_or_fail("only PostgreSQL connections come from a pool: set DATABASE_URL")
 
 
 def checked_out() -> int:
